@@ -1,0 +1,78 @@
+"""The error event of spec/outputs.md and what the core emits besides it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["open", "recovered", "unrecovered"]
+Outcome = Literal["passed", "failed", "aborted", "unknown"]
+ClassifiedBy = Literal["rule", "model", "fallback"]
+Transition = Literal["open", "resolved", "updated", "unchanged"]
+
+
+class ErrorEvent(BaseModel):
+    """One record per detected error; the last record per ``error_id`` is the truth."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    error_id: str
+    trace_id: str
+    span_id: str
+    run_id: str
+    task_id: str | None
+    model: str | None
+    agent: str | None
+    agent_version: str | None
+    step_index: int = Field(ge=0)
+    tool: str | None
+    command: str | None = Field(max_length=1024)
+    message: str = Field(max_length=2048)
+    category: str
+    type: str
+    classified_by: ClassifiedBy
+    confidence: float = Field(ge=0.0, le=1.0)
+    status: Status
+    fatal: bool
+    recovery_step_index: int | None
+    steps_to_recovery: int | None
+    seconds_to_recovery: float | None
+    recovery_action: str | None
+    run_outcome: Outcome
+    detected_at: str
+    resolved_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Emission:
+    """An event plus why it was emitted: first labelled, first resolved, or refined.
+
+    Counters move on ``open`` and ``resolved`` only, so a refinement at run close
+    (a step index shifted by a late span) is never counted twice. ``final`` marks the
+    one record per error written when its run closes.
+    """
+
+    event: ErrorEvent
+    transition: Transition
+    lag_seconds: float | None = None
+    classify_seconds: float | None = None
+    stuck: bool = False
+    final: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RunClosed:
+    """A finished run, for run counters and the replay summary."""
+
+    run_id: str
+    model: str | None
+    agent: str | None
+    agent_version: str | None
+    outcome: str
+    errors: int
+    evicted: bool = False
+
+
+Output = Emission | RunClosed

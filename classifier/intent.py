@@ -1,0 +1,309 @@
+"""Intent: what a step tried to do, as a key that a later step can match.
+
+A shell command is reduced to its main segment (``cd x && …``, ``2>&1 | tail``,
+``sudo``, env assignments and heredoc bodies stripped), then to
+``(program, subcommand, target)`` with flags dropped, so ``pip install --user foo``
+and ``pip install --break-system-packages foo`` share an intent. Edit tools key on
+the file they edit.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+_TRIVIAL = frozenset(
+    {
+        "cd",
+        "pushd",
+        "popd",
+        "export",
+        "set",
+        "source",
+        ".",
+        "echo",
+        "printf",
+        "true",
+        ":",
+        "clear",
+        "sleep",
+        "unset",
+        "alias",
+        "exit",
+        "wait",
+    }
+)
+_WRAPPERS = frozenset({"sudo", "time", "nohup", "env", "exec", "nice", "stdbuf", "command"})
+_SUBCOMMAND_PROGRAMS = frozenset(
+    {
+        "git",
+        "pip",
+        "npm",
+        "yarn",
+        "pnpm",
+        "cargo",
+        "apt-get",
+        "apt",
+        "dnf",
+        "yum",
+        "apk",
+        "brew",
+        "docker",
+        "podman",
+        "kubectl",
+        "go",
+        "mvn",
+        "gradle",
+        "systemctl",
+        "service",
+        "conda",
+        "poetry",
+        "uv",
+        "dotnet",
+        "rustup",
+        "gem",
+        "bundle",
+        "composer",
+        "make",
+        "helm",
+        "npx",
+        "cmake",
+        "ctest",
+        "bazel",
+        "pipx",
+        "choco",
+        "winget",
+        "scoop",
+        "dpkg",
+        "snap",
+        "mamba",
+    }
+)
+_ALIASES = {
+    "python3": "python",
+    "py": "python",
+    "pip3": "pip",
+    "nodejs": "node",
+    "docker-compose": "docker",
+    "gradlew": "gradle",
+    "mvnw": "mvn",
+    "apt": "apt-get",
+    "yum": "dnf",
+    "pytest-3": "pytest",
+    "pwsh": "powershell",
+    "mamba": "conda",
+    "micromamba": "conda",
+}
+_RUNNERS = {"python": ("-m",), "uv": ("run",), "poetry": ("run",), "npx": (), "pipx": ("run",)}
+_SPLIT = re.compile(r"\s*(?:&&|\|\||;|\n)\s*")
+_HEREDOC = re.compile(r"<<-?\s*['\"]?(\w+)['\"]?")
+_VERSION_SPEC = re.compile(r"(?:\[.*?\])?(?:[=<>!~^@]=?.*)$")
+_TARGET_CUT = re.compile(r"::.*$")
+_HELP_FLAGS = frozenset({"--help", "-h", "-help", "--version", "-V", "help", "-?", "--usage"})
+INSTALL_SUBCOMMANDS = frozenset({"install", "add", "i", "get"})
+SERVICE_PROGRAMS = frozenset({"systemctl", "service"})
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """What a step tried to do: ``key`` matches exactly, ``coarse`` ignores the target."""
+
+    program: str
+    subcommand: str | None
+    target: str | None
+    probe: bool = False  # a --help/--version look-up, never a recovery by itself
+
+    @property
+    def key(self) -> tuple[str, str | None, str | None]:
+        return (self.program, self.subcommand, self.target)
+
+    @property
+    def coarse(self) -> tuple[str, str | None]:
+        return (self.program, self.subcommand)
+
+
+def _strip_heredocs(command: str) -> str:
+    lines = command.split("\n")
+    out: list[str] = []
+    end: str | None = None
+    for line in lines:
+        if end is not None:
+            if line.strip() == end:
+                end = None
+            continue
+        found = _HEREDOC.search(line)
+        if found:
+            end = found.group(1)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _tokens(segment: str) -> list[str]:
+    try:
+        return shlex.split(segment, comments=True, posix=True)
+    except ValueError:
+        return segment.split()
+
+
+def main_segment(command: str) -> list[str]:
+    """Tokens of the segment that decides the step: the last non-trivial one, before any pipe."""
+    text = _strip_heredocs(command.replace("\\\n", " "))
+    chosen: list[str] = []
+    for part in _SPLIT.split(text):
+        head = part.split("|", 1)[0] if "|" in part and "||" not in part else part
+        toks = _strip_prefix(_tokens(head))
+        if toks and toks[0] not in _TRIVIAL:
+            chosen = toks
+    return chosen
+
+
+def _strip_prefix(toks: list[str]) -> list[str]:
+    i = 0
+    while i < len(toks):
+        tok = toks[i]
+        if (
+            "=" in tok
+            and not tok.startswith("-")
+            and tok.split("=", 1)[0].replace("_", "").isalnum()
+        ) or tok in _WRAPPERS:
+            i += 1
+        elif tok == "timeout" and i + 1 < len(toks):
+            i += 2
+        elif tok in ("bash", "sh", "zsh") and i + 2 < len(toks) and toks[i + 1] in ("-c", "-lc"):
+            return _strip_prefix(main_segment(toks[i + 2]))
+        else:
+            break
+    return toks[i:]
+
+
+def program_name(token: str) -> str:
+    """A program's canonical name: basename, version suffix and aliases folded."""
+    name = token.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    low = name.lower()
+    if low.endswith(".exe"):
+        low = low[:-4]
+    if re.fullmatch(r"python[\d.]*", low):
+        return "python"
+    if re.fullmatch(r"pip[\d.]*", low):
+        return "pip"
+    return _ALIASES.get(low, low)
+
+
+def package_name(token: str) -> str:
+    """A package name with version pins, extras and distro prefixes removed."""
+    name = _VERSION_SPEC.sub("", token.strip("'\"")).lower().replace("_", "-")
+    for prefix in ("python3-", "python-", "py3-", "node-", "lib"):
+        if name.startswith(prefix) and len(name) > len(prefix) + 1:
+            name = name[len(prefix) :]
+    for suffix in ("-dev", "-devel", "-server", "-bin"):
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            name = name[: -len(suffix)]
+    return name
+
+
+def service_name(token: str) -> str:
+    """A service name folded so ``redis-server``, ``redis.service`` and ``redis`` agree."""
+    name = token.lower().removesuffix(".service")
+    for suffix in ("-server", "-service", "d"):
+        if name.endswith(suffix) and len(name) > len(suffix) + 2:
+            return name[: -len(suffix)]
+    return name
+
+
+def _positional(toks: list[str]) -> list[str]:
+    out = []
+    for tok in toks:
+        if (
+            tok.startswith("-")
+            or tok in (">", ">>", "2>&1", "<", "&")
+            or tok.startswith(("2>", ">"))
+        ):
+            continue
+        out.append(tok)
+    return out
+
+
+def shell_intent(command: str) -> Intent | None:
+    """Intent of a shell command line, or None when nothing meaningful runs."""
+    toks = main_segment(command)
+    if not toks:
+        return None
+    probe = any(t in _HELP_FLAGS for t in toks[1:3]) or any(t in _HELP_FLAGS for t in toks[-1:])
+    program = program_name(toks[0])
+    rest = toks[1:]
+    if (program in ("uv", "python") and rest[:1] == ["pip"]) or rest[:2] == ["-m", "pip"]:
+        program, rest = "pip", rest[1:] if rest[:1] == ["pip"] else rest[2:]
+    runner = _RUNNERS.get(program)
+    if runner is not None:
+        pos = [t for t in rest if not t.startswith("-") or t in runner]
+        if runner and pos[:1] == [runner[0]] and len(pos) > 1:
+            program, rest = program_name(pos[1]), rest[rest.index(pos[1]) + 1 :]
+        elif not runner and pos:
+            program, rest = program_name(pos[0]), rest[rest.index(pos[0]) + 1 :]
+    args = _positional(rest)
+    if program in ("bash", "sh", "zsh") and args:
+        program, args = program_name(args[0]), args[1:]
+        program = f"./{program}" if not program.startswith("./") else program
+    elif toks[0].startswith("./"):
+        program = "./" + program
+    sub = None
+    if program in _SUBCOMMAND_PROGRAMS and args:
+        sub, args = args[0].lower(), args[1:]
+    target = _target(program, sub, args)
+    return Intent(program, sub, target, probe)
+
+
+def _target(program: str, sub: str | None, args: list[str]) -> str | None:
+    if not args:
+        return None
+    if sub in INSTALL_SUBCOMMANDS:
+        return package_name(args[0])
+    if program == "systemctl":
+        return service_name(args[-1])
+    return _TARGET_CUT.sub("", args[0]).rstrip("/")
+
+
+_EDIT_TOOLS = frozenset(
+    {
+        "str_replace_editor",
+        "str_replace_based_edit_tool",
+        "edit_file",
+        "write_file",
+        "create_file",
+        "apply_patch",
+        "edit",
+        "write",
+        "multiedit",
+        "replace",
+        "create",
+    }
+)
+
+
+def edit_intent(tool: str, command: str | None) -> Intent:
+    """Intent of an edit/view tool: the tool plus the file it names, when it names one."""
+    target = None
+    if command:
+        for tok in _tokens(command.split("\n", 1)[0])[1:]:
+            if "/" in tok or "." in tok:
+                target = tok
+                break
+    return Intent(tool, None, target)
+
+
+def step_intent(
+    tool: str | None, command: str | None, kind: str, model: str | None
+) -> Intent | None:
+    """The intent of a step: model calls key on the model, shell tools on the command."""
+    if kind == "llm":
+        return Intent("llm", model, None)
+    name = (tool or "").lower()
+    base = name.rsplit(":", 1)[-1]
+    if base in _EDIT_TOOLS or name.startswith("swe-agent:"):
+        return edit_intent(name, command)
+    if command:
+        found = shell_intent(command)
+        if found is not None:
+            return found
+    return Intent(name or "tool", None, None) if name else None

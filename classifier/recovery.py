@@ -1,0 +1,145 @@
+"""Recovery and fatality: a pure function of a run's ordered steps and its outcome.
+
+An error is recovered when a later step with the same intent succeeds, when a later
+step reaches the same effect another way (see ``effects``), when a later step of the
+same program succeeds for error types where the target was the mistake (a bad flag, a
+wrong path), or when the run passed and the intent never failed again. Otherwise it is
+unrecovered once the run ends, and fatal if the run failed or was aborted and it is the
+last occurrence of its (intent, type).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
+
+from classifier.records import Resolution, StepRecord
+
+# Error types where a later success of the same program (any target/flags) shows the
+# agent found what it was after: the mistake was in the arguments, not the goal.
+COARSE_TYPES = frozenset(
+    {
+        "unknown_option_subcommand",
+        "missing_required_argument",
+        "invalid_argument_value",
+        "file_not_found",
+        "path_type_mismatch",
+        "wrong_working_directory",
+        "shell_syntax_error",
+        "edit_target_not_found",
+        "edit_ambiguous_match",
+        "file_view_too_large",
+        "tool_call_invalid_arguments",
+        "malformed_tool_call",
+        "output_too_large",
+        "command_timeout",
+        "interactive_prompt_blocked",
+        "llm_rate_limited",
+        "llm_timeout",
+        "llm_provider_error",
+        "llm_context_length_exceeded",
+        "git_operation_failed",
+    }
+)
+OUTCOMES_FATAL = frozenset({"failed", "aborted"})
+ACTION_LIMIT = 200
+
+
+class _SuccessIndex:
+    """Positions of successful steps per match key, for 'first success after i' queries."""
+
+    def __init__(self, steps: Sequence[StepRecord]) -> None:
+        self._at: dict[Hashable, list[int]] = defaultdict(list)
+        for i, step in enumerate(steps):
+            if step.succeeded and step.intent is not None:
+                for key in _keys(step):
+                    self._at[key].append(i)
+
+    def first_after(self, key: Hashable, i: int) -> int | None:
+        where = self._at.get(key)
+        if not where:
+            return None
+        j = bisect_right(where, i)
+        return where[j] if j < len(where) else None
+
+
+def _keys(step: StepRecord) -> list[Hashable]:
+    intent = step.intent
+    assert intent is not None
+    keys: list[Hashable] = [("k", intent.key), ("c", intent.coarse)]
+    if step.effect is not None:
+        keys.append(("e", step.effect))
+    return keys
+
+
+def _error_keys(step: StepRecord) -> list[Hashable]:
+    intent, error = step.intent, step.error
+    if intent is None or error is None:
+        return []
+    keys: list[Hashable] = [("k", intent.key)]
+    if error.type in COARSE_TYPES or intent.target is None:
+        keys.append(("c", intent.coarse))
+    if step.effect is not None:
+        keys.append(("e", step.effect))
+    return keys
+
+
+def _action(step: StepRecord) -> str:
+    text = (step.command or step.tool or step.kind).strip()
+    return text if len(text) <= ACTION_LIMIT else text[: ACTION_LIMIT - 1] + "…"
+
+
+def find_recoveries(steps: Sequence[StepRecord]) -> dict[int, Resolution]:
+    """Errors that a later step already fixed: ``{error position: Resolution}``."""
+    index = _SuccessIndex(steps)
+    found: dict[int, Resolution] = {}
+    for i, step in enumerate(steps):
+        if step.error is None:
+            continue
+        hits = [j for key in _error_keys(step) if (j := index.first_after(key, i)) is not None]
+        if hits:
+            j = min(hits)
+            found[i] = Resolution("recovered", False, j, _action(steps[j]))
+    return found
+
+
+def resolve_run(steps: Sequence[StepRecord], outcome: str) -> dict[int, Resolution]:
+    """Final status of every error of a closed run, keyed by its position in ``steps``."""
+    result = find_recoveries(steps)
+    failed_again: set[Hashable] = set()
+    last_of: dict[Hashable, int] = {}
+    for i in range(len(steps) - 1, -1, -1):
+        step = steps[i]
+        if step.error is None or i in result:
+            if step.error is not None and step.intent is not None:
+                failed_again.add(step.intent.key)
+            continue
+        intent_key = step.intent.key if step.intent is not None else ("span", step.span_id)
+        group = (intent_key, step.error.type)
+        if outcome == "passed" and intent_key not in failed_again:
+            result[i] = Resolution("recovered", False, None, "moved on; the run passed")
+        else:
+            fatal = outcome in OUTCOMES_FATAL and group not in last_of
+            result[i] = Resolution("unrecovered", fatal)
+        last_of.setdefault(group, i)
+        failed_again.add(intent_key)
+    return result
+
+
+def stuck_repeats(steps: Sequence[StepRecord], i: int) -> int:
+    """How many times in a row (ending at ``i``) the same intent failed with the same type."""
+    step = steps[i]
+    if step.error is None or step.intent is None:
+        return 0
+    count = 0
+    for j in range(i, -1, -1):
+        other = steps[j]
+        if other.kind != step.kind or other.intent is None:
+            continue
+        if other.intent.key != step.intent.key:
+            break
+        if other.error is None or other.error.type != step.error.type:
+            break
+        count += 1
+    return count

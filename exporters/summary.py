@@ -1,0 +1,149 @@
+"""Per-model summary of a replay: runs, pass rate, errors per run, recovery, fatal share."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from classifier.events import Emission, Output, RunClosed
+
+
+@dataclass
+class ModelStats:
+    """Tallies for one model."""
+
+    runs: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    errors: int = 0
+    recovered: Counter[str] = field(default_factory=Counter)  # by run outcome
+    resolved: Counter[str] = field(default_factory=Counter)  # by run outcome
+    fatal: int = 0
+    categories: Counter[str] = field(default_factory=Counter)
+
+    def recovery_rate(self, outcome: str | None = None) -> float | None:
+        """Recovered share of resolved errors, over all runs or runs of one outcome."""
+        if outcome is None:
+            done, ok = sum(self.resolved.values()), sum(self.recovered.values())
+        else:
+            done, ok = self.resolved[outcome], self.recovered[outcome]
+        return ok / done if done else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain numbers, for JSON output."""
+        return {
+            "runs": self.runs,
+            "outcomes": dict(sorted(self.outcomes.items())),
+            "pass_rate": self.outcomes["passed"] / self.runs if self.runs else None,
+            "errors": self.errors,
+            "errors_per_run": self.errors / self.runs if self.runs else None,
+            "recovery_rate": self.recovery_rate(),
+            "recovery_rate_passed": self.recovery_rate("passed"),
+            "recovery_rate_failed": self.recovery_rate("failed"),
+            "fatal": self.fatal,
+            "fatal_share": self.fatal / self.errors if self.errors else None,
+            "top_categories": dict(self.categories.most_common(3)),
+        }
+
+
+class Summary:
+    """Accumulates final records and closed runs, per model."""
+
+    def __init__(self) -> None:
+        self.models: dict[str, ModelStats] = {}
+
+    def _stats(self, model: str | None) -> ModelStats:
+        key = model or "unknown"
+        if key not in self.models:
+            self.models[key] = ModelStats()
+        return self.models[key]
+
+    def observe(self, outputs: Iterable[Output]) -> None:
+        """Count closed runs and each error's final record."""
+        for item in outputs:
+            if isinstance(item, RunClosed):
+                stats = self._stats(item.model)
+                stats.runs += 1
+                stats.outcomes[item.outcome] += 1
+            elif isinstance(item, Emission) and item.final:
+                self._error(item)
+
+    def _error(self, em: Emission) -> None:
+        ev = em.event
+        stats = self._stats(ev.model)
+        stats.errors += 1
+        stats.categories[ev.category] += 1
+        stats.resolved[ev.run_outcome] += 1
+        if ev.status == "recovered":
+            stats.recovered[ev.run_outcome] += 1
+        if ev.fatal:
+            stats.fatal += 1
+
+    def total(self) -> ModelStats:
+        """All models together."""
+        out = ModelStats()
+        for s in self.models.values():
+            out.runs += s.runs
+            out.outcomes.update(s.outcomes)
+            out.errors += s.errors
+            out.recovered.update(s.recovered)
+            out.resolved.update(s.resolved)
+            out.fatal += s.fatal
+            out.categories.update(s.categories)
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        """Per-model numbers plus the total, models sorted by name."""
+        models = {name: self.models[name].as_dict() for name in sorted(self.models)}
+        return {"models": models, "total": self.total().as_dict()}
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+HEADERS = (
+    "model",
+    "runs",
+    "pass",
+    "err/run",
+    "recov",
+    "recov|pass",
+    "recov|fail",
+    "fatal",
+    "top categories",
+)
+
+
+def _row(name: str, s: ModelStats) -> tuple[str, ...]:
+    d = s.as_dict()
+    top = ", ".join(f"{c} {n}" for c, n in s.categories.most_common(3))
+    per_run = "-" if d["errors_per_run"] is None else f"{d['errors_per_run']:.2f}"
+    return (
+        name,
+        str(s.runs),
+        _pct(d["pass_rate"]),
+        per_run,
+        _pct(d["recovery_rate"]),
+        _pct(d["recovery_rate_passed"]),
+        _pct(d["recovery_rate_failed"]),
+        _pct(d["fatal_share"]),
+        top,
+    )
+
+
+def render_table(summary: Summary) -> str:
+    """A readable fixed-width table, one row per model and a total row."""
+    rows = [_row(name, summary.models[name]) for name in sorted(summary.models)]
+    rows.append(_row("ALL", summary.total()))
+    widths = [max(len(r[i]) for r in [HEADERS, *rows]) for i in range(len(HEADERS))]
+
+    def fmt(r: tuple[str, ...]) -> str:
+        cells = [r[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(r[1:-1], widths[1:-1], strict=True)
+        ]
+        return "  ".join([*cells, r[-1]]).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([fmt(HEADERS), rule, *map(fmt, rows[:-1]), rule, fmt(rows[-1])])

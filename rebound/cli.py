@@ -1,0 +1,179 @@
+"""The ``rebound`` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from rebound.settings import Settings, load_settings
+
+log = logging.getLogger("rebound")
+
+
+def _version() -> str:
+    try:
+        return version("agent-rebound")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", metavar="FILE", help="TOML settings file (flags and REBOUND_* env win)"
+    )
+    parser.add_argument("--log-level", dest="log_level", help="DEBUG, INFO, WARNING, ERROR")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="rebound",
+        description="Live error-and-recovery monitoring for AI coding agents, "
+        "from OpenTelemetry spans.",
+    )
+    parser.add_argument("--version", action="version", version=f"rebound {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser(
+        "serve",
+        help="OTLP/HTTP in, classifier in-process, Prometheus metrics out (no Kafka)",
+        description="Receive OTLP/HTTP spans (protobuf or JSON) on /v1/traces, classify errors and "
+        "recovery in-process, and expose Prometheus metrics on /metrics. SIGTERM drains and stops.",
+    )
+    _common(serve)
+    serve.add_argument("--host", dest="receiver.host", help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", dest="receiver.http_port", type=int, help="OTLP/HTTP port (4318)")
+    serve.add_argument("--metrics-host", dest="metrics.host", help="metrics bind address")
+    serve.add_argument("--metrics-port", dest="metrics.port", type=int, help="metrics port (9464)")
+    serve.add_argument(
+        "--events-out", metavar="FILE", help="also write every error record as JSONL"
+    )
+    serve.add_argument(
+        "--demo", action="store_true", help="feed it simulated agent runs and print a live summary"
+    )
+    serve.add_argument("--demo-rate", type=float, default=5.0, help="simulated runs per second (5)")
+    serve.add_argument("--duration", type=float, help="stop after this many seconds")
+    serve.add_argument("--report-every", type=float, default=15.0, help="seconds between summaries")
+
+    replay = sub.add_parser(
+        "replay",
+        help="classify OTLP JSON Lines files, write final error records, print a summary",
+        description="Read OTLP JSON Lines files (.gz allowed), run the same classifier as the live "
+        "service, write the final record of every error to --events-out, and print a per-model "
+        "summary.",
+    )
+    _common(replay)
+    replay.add_argument("paths", nargs="+", metavar="PATH", help="OTLP JSON Lines file(s)")
+    replay.add_argument(
+        "--events-out", metavar="FILE", help="JSONL of final error records ('-' = stdout)"
+    )
+    replay.add_argument("--summary-json", metavar="FILE", help="also write the summary as JSON")
+    replay.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress line on stderr (default: when stderr is a terminal)",
+    )
+
+    demo = sub.add_parser(
+        "demo",
+        help="send simulated agent runs over OTLP/HTTP with the OpenTelemetry SDK",
+        description="Simulate coding-agent runs for several models (CLI, network, dependency, "
+        "crash errors; passed and failed runs) and export them with the OpenTelemetry SDK.",
+    )
+    _common(demo)
+    demo.add_argument("--endpoint", default="http://127.0.0.1:4318", help="OTLP/HTTP base URL")
+    demo.add_argument(
+        "--runs", type=int, help="number of runs (default: until --duration or Ctrl-C)"
+    )
+    demo.add_argument("--rate", type=float, default=5.0, help="runs per second (5)")
+    demo.add_argument("--duration", type=float, help="seconds to run")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (7)")
+    demo.add_argument(
+        "--write-jsonl", metavar="FILE", help="write runs as OTLP JSON Lines instead of sending"
+    )
+    return parser
+
+
+_SETTING_KEYS = ("receiver.host", "receiver.http_port", "metrics.host", "metrics.port", "log_level")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``rebound`` command."""
+    args = build_parser().parse_args(argv)
+    overrides: dict[str, Any] = {k: getattr(args, k, None) for k in _SETTING_KEYS}
+    try:
+        settings = load_settings(args.config, **overrides)
+    except (ValidationError, FileNotFoundError, ValueError) as exc:
+        print(f"rebound: invalid settings: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    handler = {"serve": _serve, "replay": _replay, "demo": _demo}[args.command]
+    return handler(args, settings)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from rebound.serve import run_serve
+
+    return run_serve(
+        settings,
+        events_out=args.events_out,
+        duration=args.duration,
+        demo=args.demo,
+        demo_rate=args.demo_rate,
+        report_every=args.report_every,
+    )
+
+
+def _replay(args: argparse.Namespace, settings: Settings) -> int:
+    from exporters.summary import render_table
+    from rebound.replay import replay
+
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    try:
+        result = replay(args.paths, settings, args.events_out, progress=progress)
+    except OSError as exc:
+        print(f"rebound replay: {exc}", file=sys.stderr)
+        return 1
+    out = sys.stderr if args.events_out == "-" else sys.stdout
+    print(render_table(result.summary), file=out)
+    rejected = ", ".join(f"{k} {v}" for k, v in sorted(result.rejected.items())) or "none"
+    print(
+        f"\n{result.lines:,} lines, {result.spans:,} spans, rejected: {rejected}; "
+        f"{result.events_written:,} error records written",
+        file=out,
+    )
+    if args.summary_json:
+        with open(args.summary_json, "wb") as fh:
+            fh.write(orjson.dumps(result.summary.as_dict(), option=orjson.OPT_INDENT_2))
+    return 0
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from rebound.demo import simulator
+
+    if args.write_jsonl:
+        simulator.write_jsonl(args.write_jsonl, seed=args.seed, n=args.runs or 100)
+        return 0
+    stats = simulator.run_demo(
+        endpoint=args.endpoint,
+        runs=args.runs,
+        rate=args.rate,
+        duration=args.duration,
+        seed=args.seed,
+    )
+    print(stats)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

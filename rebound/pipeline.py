@@ -1,0 +1,122 @@
+"""The in-process pipeline of ``rebound serve``: a bounded span queue, one core, the exporters."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+from classifier.core import Classifier
+from classifier.events import Emission, Output
+from collector.spans import Span
+from exporters.jsonl import JsonlWriter
+from exporters.prometheus import Metrics
+
+log = logging.getLogger(__name__)
+
+OutputHook = Callable[[list[Output]], None]
+
+
+class Pipeline:
+    """Receivers offer span batches; one worker thread owns the classifier core.
+
+    The queue is bounded in spans: when full, ``offer`` returns False and the receiver
+    answers 503 so the OTLP client retries later. Nothing accepted is dropped: ``stop``
+    drains the queue and closes every open run before it returns.
+    """
+
+    def __init__(
+        self,
+        core: Classifier,
+        metrics: Metrics,
+        capacity_spans: int,
+        tick_seconds: float = 0.5,
+        writer: JsonlWriter | None = None,
+        hooks: list[OutputHook] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.core, self.metrics, self.writer = core, metrics, writer
+        self.capacity, self.tick_seconds, self.clock = capacity_spans, tick_seconds, clock
+        self.hooks = hooks or []
+        self._queue: queue.SimpleQueue[list[Span] | None] = queue.SimpleQueue()
+        self._queued = 0
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="rebound-core", daemon=True)
+        self._stopping = False
+        self.processed_spans = 0
+
+    @property
+    def queued_spans(self) -> int:
+        """Spans accepted but not yet classified."""
+        return self._queued
+
+    def accepting(self) -> bool:
+        """Whether a new batch would be taken now."""
+        return not self._stopping and self._queued < self.capacity
+
+    def offer(self, spans: list[Span]) -> bool:
+        """Queue a batch; False when full or stopping (the caller answers 503)."""
+        with self._lock:
+            if self._stopping or (self._queued + len(spans) > self.capacity and self._queued > 0):
+                return False
+            self._queued += len(spans)
+        self._queue.put(spans)
+        return True
+
+    def start(self) -> None:
+        """Start the worker thread (idempotent)."""
+        if not self._thread.is_alive():
+            self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking batches, classify what is queued, close all runs (bounded in time)."""
+        with self._lock:
+            if self._stopping:
+                return
+            self._stopping = True
+        self._queue.put(None)
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.error(
+                "core worker did not finish within %.1fs; %d spans left", timeout, self._queued
+            )
+            return
+        self._deliver(self.core.close_all())
+
+    def _run(self) -> None:
+        next_tick = self.clock() + self.tick_seconds
+        while True:
+            try:
+                batch = self._queue.get(timeout=max(0.0, next_tick - self.clock()))
+            except queue.Empty:
+                batch = []
+            if batch is None:
+                return
+            now = self.clock()
+            try:
+                if batch:
+                    self._deliver(self.core.ingest(batch, now))
+                if now >= next_tick:
+                    self._deliver(self.core.tick(now))
+                    next_tick = now + self.tick_seconds
+            except Exception:
+                log.exception("classifier failed on a batch of %d spans", len(batch))
+                self.core.rejected["internal_error"] += len(batch)
+            finally:
+                if batch:
+                    with self._lock:
+                        self._queued -= len(batch)
+                    self.processed_spans += len(batch)
+
+    def _deliver(self, outputs: list[Output]) -> None:
+        if not outputs:
+            return
+        self.metrics.observe(outputs)
+        if self.writer is not None:
+            for item in outputs:
+                if isinstance(item, Emission) and item.transition != "unchanged":
+                    self.writer.write(item.event)
+        for hook in self.hooks:
+            hook(outputs)

@@ -1,0 +1,177 @@
+"""``rebound serve``: OTLP/HTTP in, the classifier in-process, Prometheus metrics out."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from prometheus_client import CollectorRegistry, start_http_server
+
+from classifier.core import Classifier
+from collector.http import OtlpHttpReceiver
+from exporters.jsonl import JsonlWriter
+from exporters.prometheus import Metrics
+from exporters.summary import Summary, render_table
+from rebound.pipeline import Pipeline
+from rebound.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class ReceiverTally:
+    """Spans accepted and rejected by the receiver, for the metrics."""
+
+    def __init__(self) -> None:
+        self.accepted = 0
+        self.rejected: Counter[str] = Counter()
+
+    def on_accepted(self, count: int) -> None:
+        self.accepted += count
+
+    def on_rejected(self, reason: str, count: int) -> None:
+        self.rejected[reason] += count
+
+
+@dataclass
+class Service:
+    """A running ``rebound serve``: its parts, for tests and for shutdown."""
+
+    settings: Settings
+    registry: CollectorRegistry
+    core: Classifier
+    pipeline: Pipeline
+    receiver: OtlpHttpReceiver
+    metrics_server: Any
+    summary: Summary
+    writer: JsonlWriter | None = None
+    stopped: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def otlp_endpoint(self) -> str:
+        return f"http://{self.settings.receiver.host}:{self.receiver.port}"
+
+    @property
+    def metrics_port(self) -> int:
+        return int(self.metrics_server.server_port)
+
+    def stop(self) -> None:
+        """Stop receiving, classify what was accepted, close all runs, flush (idempotent)."""
+        if self.stopped.is_set():
+            return
+        self.stopped.set()
+        self.receiver.stop()
+        self.pipeline.stop(self.settings.serve.shutdown_seconds)
+        if self.writer is not None:
+            self.writer.close()
+        self.metrics_server.shutdown()
+        self.metrics_server.server_close()
+
+
+def start_service(settings: Settings, events_out: str | Path | None = None) -> Service:
+    """Start the receiver, the core worker and the metrics endpoint; return the handle."""
+    registry = CollectorRegistry()
+    metrics = Metrics(registry, settings.metrics.top_models, settings.metrics.top_versions)
+    core = Classifier(settings.classifier)
+    summary = Summary()
+    writer = JsonlWriter(events_out) if events_out else None
+    pipeline = Pipeline(
+        core,
+        metrics,
+        settings.serve.queue_spans,
+        settings.serve.tick_seconds,
+        writer,
+        hooks=[summary.observe],
+    )
+    tally = ReceiverTally()
+    metrics.watch(
+        spans=lambda: Counter(dict(core.span_counts)),
+        rejected=lambda: Counter(dict(core.rejected)) + Counter(dict(tally.rejected)),
+        open_runs=lambda: len(core.runs),
+        open_errors=lambda: core.open_errors,
+    )
+    metrics_server, _ = start_http_server(
+        settings.metrics.port, settings.metrics.host, registry=registry
+    )
+    pipeline.start()
+    receiver = OtlpHttpReceiver(
+        settings.receiver.host,
+        settings.receiver.http_port,
+        pipeline,
+        max_body_bytes=settings.receiver.max_body_bytes,
+        max_value_chars=settings.receiver.max_attribute_chars,
+        retry_after_seconds=settings.receiver.retry_after_seconds,
+        stats=tally,
+    )
+    receiver.start()
+    log.info(
+        "rebound serve: OTLP/HTTP on http://%s:%d/v1/traces, metrics on http://%s:%d/metrics",
+        settings.receiver.host,
+        receiver.port,
+        settings.metrics.host,
+        metrics_server.server_port,
+    )
+    return Service(settings, registry, core, pipeline, receiver, metrics_server, summary, writer)
+
+
+def run_serve(
+    settings: Settings,
+    events_out: str | None = None,
+    duration: float | None = None,
+    demo: bool = False,
+    demo_rate: float = 5.0,
+    report_every: float = 15.0,
+) -> int:
+    """Serve until SIGTERM/SIGINT (or ``duration``); with ``demo``, feed it simulated runs."""
+    service = start_service(settings, events_out)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("signal %d: shutting down", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    demo_thread = _start_demo(service.otlp_endpoint, demo_rate, stop) if demo else None
+    end = None if duration is None else time.monotonic() + duration
+    while True:
+        wait = report_every if end is None else min(report_every, end - time.monotonic())
+        if wait <= 0 or stop.wait(wait):
+            break
+        if demo or sys.stdout.isatty():
+            _report(service)
+    stop.set()
+    if demo_thread is not None:
+        demo_thread.join(30)
+    service.stop()
+    _report(service)
+    return 0
+
+
+def _start_demo(endpoint: str, rate: float, stop: threading.Event) -> threading.Thread:
+    from rebound.demo.simulator import run_demo
+
+    thread = threading.Thread(
+        target=run_demo,
+        kwargs={"endpoint": endpoint, "rate": rate, "stop": stop},
+        name="rebound-demo",
+        daemon=True,
+    )
+    thread.start()
+    return thread
+
+
+def _report(service: Service) -> None:
+    print(
+        f"\n[{service.pipeline.processed_spans:,} spans classified, "
+        f"{len(service.core.runs):,} runs open, {service.core.open_errors:,} errors open; "
+        f"metrics: http://{service.settings.metrics.host}:{service.metrics_port}/metrics]"
+    )
+    print(render_table(service.summary), flush=True)

@@ -1,0 +1,127 @@
+"""Span → Step for the three conventions, and the messy details of real instrumentation."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifier.normalise import (
+    extract_command,
+    extract_output,
+    exit_code_in_text,
+    normalise,
+    run_facts,
+)
+from collector.spans import Span
+from tests.support.agentrun import RunBuilder
+
+
+@pytest.mark.parametrize("convention", ["genai", "openinference", "openllmetry"])
+def test_each_convention_gives_the_same_steps(convention: str) -> None:
+    run = RunBuilder(model="m-1", convention=convention)
+    run.tool("cd /app && make", "make: *** [all] Error 2", 2)
+    spans = run.finish("failed")
+    steps = sorted((normalise(s) for s in spans), key=lambda s: s.start_ns)
+    assert [s.kind for s in steps] == ["agent", "llm", "tool"]
+    tool = steps[2]
+    assert tool.tool == "bash"
+    assert tool.command == "cd /app && make"
+    assert tool.output == "make: *** [all] Error 2"
+    assert tool.exit_code == 2
+    assert steps[1].model == "m-1"
+    root = next(s for s in spans if s.parent_span_id is None)
+    facts = run_facts(root, "agent")
+    assert facts.outcome == "failed" and facts.task_id == "task-1"
+    assert facts.agent == "test-agent" and facts.agent_version == "1.0.0"
+
+
+def _span(attrs: dict[str, object], **kw: object) -> Span:
+    base: dict[str, object] = dict(
+        trace_id="a" * 32,
+        span_id="b" * 16,
+        parent_span_id="c" * 16,
+        name="x",
+        kind=1,
+        start_ns=1,
+        end_ns=2,
+        attributes=attrs,
+    )
+    base.update(kw)
+    return Span(**base)  # type: ignore[arg-type]
+
+
+def test_cli_span_with_process_attributes_is_a_tool_step() -> None:
+    step = normalise(
+        _span(
+            {
+                "process.executable.name": "npm",
+                "process.exit.code": 1,
+                "process.command_line": "npm ci",
+            }
+        )
+    )
+    assert (step.kind, step.tool, step.command, step.exit_code) == ("tool", "npm", "npm ci", 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("some output\nExit code: 2", 2),
+        ("Exit Code: 127\nbash: x: command not found", 127),
+        ("done (exit code 1)", 1),
+        ("<returncode>3</returncode><output>boom</output>", 3),
+        ('{"metadata": {"exit_code": 5}}', 5),
+        ("all fine", None),
+    ],
+)
+def test_exit_code_read_from_text(text: str, code: int | None) -> None:
+    assert exit_code_in_text(text) == code
+
+
+def test_structured_output_with_metadata_exit_code() -> None:
+    out, code = extract_output('{"output": "npm ERR! 404", "metadata": {"exit_code": 1}}')
+    assert (out, code) == ("npm ERR! 404", 1)
+
+
+def test_success_flag_as_string_marks_failure() -> None:
+    step = normalise(
+        _span(
+            {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "t", "success": "false"}
+        )
+    )
+    assert step.failed_signal
+
+
+def test_exception_event_is_a_failure_signal() -> None:
+    run = RunBuilder()
+    run.llm(exception=("openai.RateLimitError", "Error code: 429 - rate_limit_exceeded"))
+    llm = next(normalise(s) for s in run.spans() if s.name.startswith("chat"))
+    assert llm.failed_signal and "RateLimitError" in llm.error_text
+
+
+@pytest.mark.parametrize(
+    ("raw", "command"),
+    [
+        ('{"command": "ls -la"}', "ls -la"),
+        ('{"cmd": ["git", "status"]}', "git status"),
+        ('{"args": [], "kwargs": {"command": "pytest"}}', "pytest"),
+        ("plain text input", "plain text input"),
+    ],
+)
+def test_command_extraction(raw: str, command: str) -> None:
+    assert extract_command(raw) == command
+
+
+def test_huge_output_keeps_head_and_tail() -> None:
+    out = "HEAD" + "x" * 100_000 + "TAIL"
+    step = normalise(
+        _span(
+            {
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.tool.name": "bash",
+                "gen_ai.tool.call.result": out,
+            }
+        ),
+        max_output_chars=1000,
+    )
+    assert step.output.startswith("HEAD") and step.output.endswith("TAIL")
+    assert len(step.output) < 1100
