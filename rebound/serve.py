@@ -109,6 +109,7 @@ def start_service(settings: Settings, events_out: str | Path | None = None) -> S
         max_value_chars=settings.receiver.max_attribute_chars,
         retry_after_seconds=settings.receiver.retry_after_seconds,
         stats=tally,
+        ready_check=pipeline.accepting,
     )
     receiver.start()
     log.info(

@@ -1,0 +1,176 @@
+"""One OTLP export request, transport aside: decode, hand to the sink, count, decide.
+
+The HTTP receiver maps an ``Outcome`` to status codes; a gRPC receiver can map the
+same outcome to gRPC codes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from typing import Final, Literal, Protocol
+
+from collector.decoded import (
+    DEFAULT_MAX_VALUE_CHARS,
+    TOO_LARGE,
+    UNSUPPORTED_ENCODING,
+    UNSUPPORTED_MEDIA_TYPE,
+    Decoded,
+)
+from collector.errors import BadPayload, PayloadTooLarge
+from collector.otlp import decode_payload
+from collector.spans import Span
+
+logger = logging.getLogger(__name__)
+
+SINK_FULL: Final = "sink_full"
+"""Reason counted when the sink refused spans; the client is told to retry."""
+SINK_ERROR: Final = "sink_error"
+"""Reason counted when the sink raised; also answered as retryable."""
+
+_MAX_MESSAGE_CHARS: Final = 1000
+
+Verdict = Literal["accepted", "bad", "too_large", "unsupported", "unavailable"]
+
+
+class SpanSink(Protocol):
+    """Where decoded spans go (Kafka producer, in-process queue)."""
+
+    def offer(self, spans: list[Span]) -> bool:
+        """Take all of ``spans`` and return True, or take none and return False when full."""
+        ...
+
+
+class ReceiverStats(Protocol):
+    """Counting hooks for a metrics exporter; ``reason`` comes from a closed set.
+
+    Reasons are ``collector.decoded.DECODE_REASONS`` plus ``sink_full`` and
+    ``sink_error``. ``count`` is the number of spans; a request that could not be
+    decoded at all counts as 1, since its span count is unknown. Called from request
+    threads, so implementations must be thread-safe (Prometheus counters are).
+    """
+
+    def on_accepted(self, count: int) -> None:
+        """``count`` spans were handed to the sink."""
+        ...
+
+    def on_rejected(self, reason: str, count: int) -> None:
+        """``count`` spans were dropped or refused for ``reason``."""
+        ...
+
+
+class NullStats:
+    """A ``ReceiverStats`` that counts nothing."""
+
+    def on_accepted(self, count: int) -> None:
+        """Ignore accepted spans."""
+
+    def on_rejected(self, reason: str, count: int) -> None:
+        """Ignore rejected spans."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one request: ``message`` is for the sender, ``reason`` for counters."""
+
+    verdict: Verdict
+    accepted: int = 0
+    rejected: int = 0
+    reason: str = ""
+    message: str = ""
+
+
+class TraceIntake:
+    """Decode export requests and offer their spans to a sink, counting as it goes."""
+
+    def __init__(
+        self,
+        sink: SpanSink,
+        stats: ReceiverStats,
+        max_body_bytes: int,
+        max_value_chars: int = DEFAULT_MAX_VALUE_CHARS,
+    ) -> None:
+        self._sink = sink
+        self._stats = stats
+        self._max_body_bytes = max_body_bytes
+        self._max_value_chars = max_value_chars
+
+    def export(
+        self, body: bytes, content_type: str | None, content_encoding: str | None, peer: str
+    ) -> Outcome:
+        """Handle one request body; never raises for bad input or a failing sink."""
+        try:
+            decoded = decode_payload(
+                body,
+                content_type,
+                content_encoding,
+                self._max_body_bytes,
+                max_value_chars=self._max_value_chars,
+            )
+        except BadPayload as exc:
+            logger.warning("rejected OTLP request from %s: %s: %s", peer, exc.reason, exc.detail)
+            self._stats.on_rejected(exc.reason, 1)
+            return Outcome(_verdict(exc.reason), rejected=1, reason=exc.reason, message=exc.detail)
+        self._count_rejected(decoded, peer)
+        if not decoded.spans and decoded.rejected:
+            reason, message = _summary(decoded.rejected)
+            return Outcome("bad", rejected=len(decoded.rejected), reason=reason, message=message)
+        return self._offer(decoded, peer)
+
+    def refuse_oversized(self, length: int, peer: str) -> Outcome:
+        """Count and explain a body refused on its declared length, before reading it."""
+        exc = PayloadTooLarge(length, self._max_body_bytes)
+        logger.warning("rejected OTLP request from %s: %s: %s", peer, exc.reason, exc.detail)
+        self._stats.on_rejected(exc.reason, 1)
+        return Outcome("too_large", rejected=1, reason=exc.reason, message=exc.detail)
+
+    def _offer(self, decoded: Decoded, peer: str) -> Outcome:
+        spans, rejected = decoded.spans, len(decoded.rejected)
+        if spans:
+            try:
+                taken = self._sink.offer(spans)
+            except Exception:  # the sink is someone else's code: answer, never crash
+                logger.exception("span sink failed on %d spans from %s", len(spans), peer)
+                self._stats.on_rejected(SINK_ERROR, len(spans))
+                return Outcome("unavailable", rejected=len(spans), reason=SINK_ERROR)
+            if not taken:
+                self._stats.on_rejected(SINK_FULL, len(spans))
+                return Outcome("unavailable", rejected=len(spans), reason=SINK_FULL)
+            self._stats.on_accepted(len(spans))
+        if not rejected:
+            return Outcome("accepted", accepted=len(spans))
+        reason, message = _summary(decoded.rejected)
+        return Outcome("accepted", len(spans), rejected, reason, message)
+
+    def _count_rejected(self, decoded: Decoded, peer: str) -> None:
+        if not decoded.rejected:
+            return
+        by_reason = Counter(reason for reason, _ in decoded.rejected)
+        for reason, count in by_reason.items():
+            self._stats.on_rejected(reason, count)
+        logger.warning(
+            "dropped %d of %d spans from %s: %s",
+            len(decoded.rejected),
+            len(decoded.rejected) + len(decoded.spans),
+            peer,
+            _summary(decoded.rejected)[1],
+        )
+
+
+def _verdict(reason: str) -> Verdict:
+    if reason == TOO_LARGE:
+        return "too_large"
+    if reason in (UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_ENCODING):
+        return "unsupported"
+    return "bad"
+
+
+def _summary(rejected: list[tuple[str, str]]) -> tuple[str, str]:
+    """The most frequent reason, and a bounded message naming every reason and one example."""
+    by_reason = Counter(reason for reason, _ in rejected)
+    counts = ", ".join(f"{reason} x{count}" for reason, count in by_reason.most_common())
+    message = f"{len(rejected)} spans rejected ({counts}); first: {rejected[0][1]}"
+    if len(message) > _MAX_MESSAGE_CHARS:
+        message = message[: _MAX_MESSAGE_CHARS - 1] + "…"
+    return by_reason.most_common(1)[0][0], message

@@ -1,0 +1,1 @@
+"""Scenario data, one module per area; outputs exactly as the real tools print them."""
