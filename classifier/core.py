@@ -16,7 +16,7 @@ from time import perf_counter
 from classifier.config import ClassifierSettings
 from classifier.detect import Detection, Detector
 from classifier.effects import effect_of
-from classifier.events import Emission, ErrorEvent, Output, RunClosed
+from classifier.events import Emission, ErrorEvent, Output, RunClosed, Transition
 from classifier.intent import step_intent
 from classifier.normalise import normalise, run_facts
 from classifier.records import Resolution, StepRecord
@@ -221,6 +221,7 @@ class Classifier:
         final: bool,
     ) -> Emission:
         event = self._event(run, state, positions[state.record.span_id], res, outcome)
+        transition: Transition
         if not state.resolved:
             transition = "resolved"
             state.resolved = True

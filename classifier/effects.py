@@ -1,7 +1,8 @@
 """Known alternative fixes: different commands that achieve the same effect.
 
 Installing one package with pip, pipx, uv, apt-get or conda; starting a service through
-systemd, ``service`` or by running the daemon directly. An error whose intent has an
+systemd, ``service`` or by running the daemon directly; searching with grep when rg is
+missing. An error whose intent has an
 effect is recovered by any later successful step with the same effect.
 """
 
@@ -58,6 +59,8 @@ _DAEMONS = frozenset(
         "cron",
     }
 )
+# Programs that do the same job: one missing or failing, another reaches the same effect.
+_SEARCHERS = frozenset({"rg", "grep", "egrep", "ag", "ack", "findstr", "select-string"})
 _START_VERBS = frozenset({"start", "restart", "reload", "enable"})
 _SERVICE_ALIASES = {
     "postgresql": "postgres",
@@ -88,4 +91,6 @@ def effect_of(intent: Intent) -> tuple[str, str] | None:
         return ("service", _service(sub))
     if prog in _DAEMONS or (prog.endswith("-server") and len(prog) > 8):
         return ("service", _service(prog))
+    if prog in _SEARCHERS:
+        return ("search", "")
     return None

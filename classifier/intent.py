@@ -147,15 +147,21 @@ def _tokens(segment: str) -> list[str]:
 
 
 def main_segment(command: str) -> list[str]:
-    """Tokens of the segment that decides the step: the last non-trivial one, before any pipe."""
+    """Tokens of the segment that decides the step: the last non-trivial one, before any pipe.
+
+    A line of only ``cd``/``export``-like commands keys on the last of them.
+    """
     text = _strip_heredocs(command.replace("\\\n", " "))
     chosen: list[str] = []
+    trivial: list[str] = []
     for part in _SPLIT.split(text):
         head = part.split("|", 1)[0] if "|" in part and "||" not in part else part
         toks = _strip_prefix(_tokens(head))
         if toks and toks[0] not in _TRIVIAL:
             chosen = toks
-    return chosen
+        elif toks and toks[0] not in ("echo", "printf", "true", ":"):
+            trivial = toks
+    return chosen or trivial
 
 
 def _strip_prefix(toks: list[str]) -> list[str]:
@@ -172,6 +178,9 @@ def _strip_prefix(toks: list[str]) -> list[str]:
             i += 2
         elif tok in ("bash", "sh", "zsh") and i + 2 < len(toks) and toks[i + 1] in ("-c", "-lc"):
             return _strip_prefix(main_segment(toks[i + 2]))
+        elif tok in ("su", "runuser") and "-c" in toks[i + 1 :]:
+            at = toks.index("-c", i + 1)
+            return _strip_prefix(main_segment(toks[at + 1])) if at + 1 < len(toks) else []
         else:
             break
     return toks[i:]
@@ -196,7 +205,7 @@ def package_name(token: str) -> str:
     for prefix in ("python3-", "python-", "py3-", "node-", "lib"):
         if name.startswith(prefix) and len(name) > len(prefix) + 1:
             name = name[len(prefix) :]
-    for suffix in ("-dev", "-devel", "-server", "-bin"):
+    for suffix in ("-dev", "-devel", "-server", "-binary", "-bin"):
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
             name = name[: -len(suffix)]
     return name

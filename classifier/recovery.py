@@ -42,6 +42,24 @@ COARSE_TYPES = frozenset(
         "git_operation_failed",
     }
 )
+# Test runs: passing a narrower selection later does not fix a failing suite, so these
+# need the same target (or the same effect) to count as recovered.
+STRICT_TYPES = frozenset(
+    {
+        "test_assertion_failure",
+        "test_collection_error",
+        "no_tests_ran",
+        "test_timeout",
+        "output_mismatch",
+        "verification_check_failed",
+    }
+)
+# Error types about the form of the call, not its goal: a later successful step of the
+# same kind (a well-formed call of a real tool) shows the agent got back on track.
+ANY_STEP_TYPES = frozenset({"malformed_tool_call", "unknown_tool"})
+# Harness actions that end a run: they succeed, but are no sign of getting back on track.
+_META = ("submit", "exit")
+BUDGET_TYPES = frozenset({"step_or_budget_limit"})
 OUTCOMES_FATAL = frozenset({"failed", "aborted"})
 ACTION_LIMIT = 200
 
@@ -68,6 +86,8 @@ def _keys(step: StepRecord) -> list[Hashable]:
     intent = step.intent
     assert intent is not None
     keys: list[Hashable] = [("k", intent.key), ("c", intent.coarse)]
+    if not any(m in (step.tool or "") for m in _META) and not intent.program.startswith(_META):
+        keys.append(("a", step.kind))
     if step.effect is not None:
         keys.append(("e", step.effect))
     return keys
@@ -78,10 +98,12 @@ def _error_keys(step: StepRecord) -> list[Hashable]:
     if intent is None or error is None:
         return []
     keys: list[Hashable] = [("k", intent.key)]
-    if error.type in COARSE_TYPES or intent.target is None:
+    if error.type in COARSE_TYPES or (intent.target is None and error.type not in STRICT_TYPES):
         keys.append(("c", intent.coarse))
     if step.effect is not None:
         keys.append(("e", step.effect))
+    if error.type in ANY_STEP_TYPES:
+        keys.append(("a", step.kind))
     return keys
 
 
@@ -105,26 +127,37 @@ def find_recoveries(steps: Sequence[StepRecord]) -> dict[int, Resolution]:
 
 
 def resolve_run(steps: Sequence[StepRecord], outcome: str) -> dict[int, Resolution]:
-    """Final status of every error of a closed run, keyed by its position in ``steps``."""
+    """Final status of every error of a closed run, keyed by its position in ``steps``.
+
+    Fatal is the error the run ended on: the last unrecovered one of a failed or aborted
+    run (so a loop of one failure counts once, and errors the agent got past, by going on
+    to fail at something else, do not page anyone). A run with no recorded outcome that the
+    harness stopped on its step or cost budget counts as aborted here.
+    """
     result = find_recoveries(steps)
     failed_again: set[Hashable] = set()
-    last_of: dict[Hashable, int] = {}
+    fatal_left = outcome in OUTCOMES_FATAL or (outcome == "unknown" and _budget_stop(steps))
     for i in range(len(steps) - 1, -1, -1):
         step = steps[i]
-        if step.error is None or i in result:
-            if step.error is not None and step.intent is not None:
-                failed_again.add(step.intent.key)
+        if step.error is None:
             continue
         intent_key = step.intent.key if step.intent is not None else ("span", step.span_id)
-        group = (intent_key, step.error.type)
-        if outcome == "passed" and intent_key not in failed_again:
-            result[i] = Resolution("recovered", False, None, "moved on; the run passed")
-        else:
-            fatal = outcome in OUTCOMES_FATAL and group not in last_of
-            result[i] = Resolution("unrecovered", fatal)
-        last_of.setdefault(group, i)
+        if i not in result:
+            if outcome == "passed" and intent_key not in failed_again:
+                result[i] = Resolution("recovered", False, None, "moved on; the run passed")
+            else:
+                result[i] = Resolution("unrecovered", fatal_left)
+                fatal_left = False
         failed_again.add(intent_key)
     return result
+
+
+def _budget_stop(steps: Sequence[StepRecord]) -> bool:
+    """Whether the last tool step is the harness stopping the agent on its budget."""
+    for step in reversed(steps):
+        if step.kind == "tool":
+            return step.error is not None and step.error.type in BUDGET_TYPES
+    return False
 
 
 def stuck_repeats(steps: Sequence[StepRecord], i: int) -> int:

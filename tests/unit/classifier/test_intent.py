@@ -45,8 +45,10 @@ def test_help_is_a_probe() -> None:
     assert found is not None and found.probe
 
 
-def test_trivial_only_command_has_no_intent() -> None:
-    assert shell_intent("cd /app && echo hi") is None
+def test_echo_only_command_has_no_intent_and_cd_keys_on_its_target() -> None:
+    assert shell_intent("echo hi && true") is None
+    found = shell_intent("cd fastjson/")
+    assert found is not None and found.key == ("cd", None, "fastjson")
 
 
 @pytest.mark.parametrize(
