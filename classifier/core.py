@@ -294,7 +294,7 @@ class Classifier:
             type=detection.type,
             classified_by="rule",
             confidence=detection.confidence,
-            status=res.status,  # type: ignore[arg-type]
+            status=res.status,
             fatal=res.fatal,
             recovery_step_index=res.recovery_index,
             steps_to_recovery=None if res.recovery_index is None else res.recovery_index - index,
@@ -302,7 +302,7 @@ class Classifier:
             if recovery is None
             else round(max(0.0, (recovery.end_ns - record.end_ns) / 1e9), 3),
             recovery_action=cap(redact(res.action), 256) if res.action else None,
-            run_outcome="unknown" if outcome == "running" else outcome,  # type: ignore[arg-type]
+            run_outcome="unknown" if outcome == "running" else outcome,
             detected_at=rfc3339(record.end_ns),
             resolved_at=resolved_at,
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from io import BufferedIOBase
 from pathlib import Path
@@ -89,14 +89,17 @@ def iter_jsonl(
     *,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     max_value_chars: int = DEFAULT_MAX_VALUE_CHARS,
+    on_read: Callable[[int], None] | None = None,
 ) -> Iterator[Decoded | BadPayload]:
     """Read an OTLP JSON Lines file (``.gz`` or plain), one result per non-blank line.
 
     A bad line yields its ``BadPayload`` (detail starting ``line N:``) and reading goes
     on; only a corrupt gzip stream ends the file early, after yielding that error.
+    ``on_read`` is told the bytes of the file read so far (compressed, for ``.gz``).
     """
     with ExitStack() as stack:
-        stream = _open(path, stack)
+        raw = stack.enter_context(open(path, "rb"))
+        stream = _open(raw, stack)
         number = 0
         while True:
             try:
@@ -111,12 +114,13 @@ def iter_jsonl(
                 return
             if not line:
                 return
+            if on_read is not None:
+                on_read(raw.tell())
             if line.strip():
                 yield _decode_line(line, number, max_value_chars)
 
 
-def _open(path: str | Path, stack: ExitStack) -> BufferedIOBase:
-    raw = stack.enter_context(open(path, "rb"))  # noqa: SIM115
+def _open(raw: BufferedIOBase, stack: ExitStack) -> BufferedIOBase:
     magic = raw.read(2)
     raw.seek(0)
     if magic == GZIP_MAGIC:

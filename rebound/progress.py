@@ -16,14 +16,18 @@ class Progress:
         self.spans = self.errors = 0
         self.done_bytes = self.total_bytes = 0
 
-    def update(self, spans: int, errors: int, done_bytes: int = 0, total_bytes: int = 0) -> None:
+    def start_file(self, total_bytes: int) -> None:
+        """A new input file of this size begins."""
+        self.done_bytes, self.total_bytes = 0, total_bytes
+
+    def at_byte(self, done_bytes: int) -> None:
+        """How far into the current file reading has got."""
+        self.done_bytes = done_bytes
+
+    def update(self, spans: int, errors: int) -> None:
         """Add to the tallies and redraw when it is time."""
         self.spans += spans
         self.errors += errors
-        self.done_bytes, self.total_bytes = (
-            done_bytes or self.done_bytes,
-            total_bytes or self.total_bytes,
-        )
         now = time.monotonic()
         if self.enabled and now - self._last >= self.every:
             self._last = now
@@ -34,9 +38,8 @@ class Progress:
         pct = ""
         if self.done_bytes and self.total_bytes:
             pct = f"{100 * self.done_bytes / self.total_bytes:5.1f}% "
-        self.stream.write(
-            f"\r{self.label}: {pct}{self.spans:,} spans, {self.errors:,} errors, {rate:,.0f} spans/s "
-        )
+        counts = f"{self.spans:,} spans, {self.errors:,} errors, {rate:,.0f} spans/s "
+        self.stream.write(f"\r{self.label}: {pct}{counts}")
         self.stream.flush()
 
     def close(self) -> None:

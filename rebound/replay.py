@@ -51,8 +51,11 @@ def replay(
     clock = 0.0
     try:
         for path in paths:
-            total = os.path.getsize(path)
-            for item in iter_jsonl(path, max_value_chars=settings.receiver.max_attribute_chars):
+            bar.start_file(os.path.getsize(path))
+            lines = iter_jsonl(
+                path, max_value_chars=settings.receiver.max_attribute_chars, on_read=bar.at_byte
+            )
+            for item in lines:
                 result.lines += 1
                 if isinstance(item, BadPayload):
                     result.rejected[item.reason] += 1
@@ -68,7 +71,7 @@ def replay(
                 outputs.extend(core.tick(clock))
                 _handle(outputs, result, writer)
                 result.spans += len(item.spans)
-                bar.update(len(item.spans), _errors(outputs), total_bytes=total)
+                bar.update(len(item.spans), _errors(outputs))
         _handle(core.close_all(), result, writer)
     finally:
         bar.close()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from classifier.normalise import (
+    exit_code_in_text,
     extract_command,
     extract_output,
-    exit_code_in_text,
     normalise,
     run_facts,
 )
