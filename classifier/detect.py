@@ -1,0 +1,206 @@
+"""Detection: did a step fail, and which taxonomy type is its main error?
+
+A tool step failed when it exited non-zero (unless the exit is informational: ``grep``
+with no match, ``diff`` finding differences, ``which`` probing), when its span says so,
+or when its output holds a *strong* signature and its exit status is unknown or could
+hide a failure (``cmd 2>&1 | tail``). The type is the highest-priority signature among
+the admissible hits; with none, a bare exit status still says something (127, 137, …)
+and otherwise the error is ``nonzero_exit_unexplained`` or ``unclassified``.
+
+Model-call steps are errors only when their span says so, and get model_api types.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from classifier.commands import Command
+from classifier.matcher import DEFAULT_WINDOW_KB, BackendName, Hit, Matcher, window
+from classifier.signatures import (
+    EXIT_CODE_REFINES,
+    EXIT_CODE_TYPES,
+    GENERIC,
+    LLM_REMAP,
+    SIGNATURES,
+    SPECIFIC,
+    TOOL,
+    Signature,
+)
+from classifier.steps import Step
+from classifier.taxonomy import UNCLASSIFIED, category_of
+from classifier.text import clean, context, informative_error_text, strip_echo, tail
+
+UNEXPLAINED = "nonzero_exit_unexplained"
+_SHELLS = frozenset({"bash", "sh", "zsh", "dash", "env"})
+_GIT_SPEAKERS = frozenset({"fatal", "error"})
+_PROBE_TYPES = frozenset({"command_not_found", "file_not_found"})
+_SEARCH_NOISE = frozenset({"file_not_found", "permission_denied_access", "path_type_mismatch"})
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """The main error of one step."""
+
+    type: str  # taxonomy type id, or "nonzero_exit_unexplained" / "unclassified"
+    category: str  # taxonomy category id ("unclassified" for unclassified)
+    confidence: float  # 0..1
+    message: str  # the text the label rests on (raw: the caller redacts and caps it)
+    strong: bool  # True if the text alone proved the failure
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    signature: Signature
+    hit: Hit | None  # None for a hit in the command line
+
+
+def _confidence(sig: Signature, exit_failed: bool) -> float:
+    if sig.priority >= TOOL:
+        return 0.95
+    base = 0.9 if sig.priority >= SPECIFIC else (0.8 if sig.priority > GENERIC else 0.7)
+    return base if exit_failed or sig.strong else round(base - 0.1, 2)
+
+
+class Detector:
+    """Holds the compiled signatures; ``detect`` labels one step."""
+
+    def __init__(
+        self,
+        signatures: tuple[Signature, ...] = SIGNATURES,
+        *,
+        backend: BackendName | None = None,
+        window_kb: int = DEFAULT_WINDOW_KB,
+    ) -> None:
+        self.signatures = signatures
+        self.matcher = Matcher(signatures, backend)
+        self.window_kb = window_kb
+        self._model_types = frozenset(
+            s.type for s in signatures if category_of(s.type) == "model_api"
+        )
+
+    def detect(self, step: Step) -> Detection | None:
+        """The step's main error, or None when the step did not fail."""
+        if step.kind == "llm":
+            return self._detect_llm(step) if step.failed_signal else None
+        if step.kind != "tool":
+            return None
+        return self._detect_tool(step)
+
+    def _scan(self, text: str, field: str, kind: str) -> tuple[bytes, list[_Found]]:
+        data = window(text, self.window_kb, self.window_kb)
+        found = []
+        for hit in self.matcher.scan(data):
+            sig = self.signatures[hit.pattern]
+            if sig.field == field and kind in sig.kinds:
+                found.append(_Found(sig, hit if field == "output" else None))
+        return data, found
+
+    def _detect_tool(self, step: Step) -> Detection | None:
+        command = Command.parse(step.command)
+        output = strip_echo(clean(step.output), step.command)
+        error_text = informative_error_text(step.error_text)
+        text = f"{error_text}\n{output}" if error_text else output
+        data, found = self._scan(text, "output", "tool")
+        if command.is_viewer():
+            found = [f for f in found if _speaks_for_step(f, data, command)]
+        searchers = command.searchers()
+        if searchers and found and _has_results(data, searchers):
+            # "grep: x: No such file or directory" beside real results is noise of a search
+            found = [
+                f
+                for f in found
+                if f.signature.type not in _SEARCH_NOISE or _speaker(f, data) not in searchers
+            ]
+            if not found:
+                return None
+        if command.is_probe() and all(f.signature.type in _PROBE_TYPES for f in found):
+            return None
+        code = step.exit_code
+        exit_failed = code is not None and code != 0
+        if exit_failed and not found and code is not None and command.informational(code):
+            return None
+        if not exit_failed and not step.failed_signal:
+            trusted = code is None or command.hides_exit(step.tool)
+            if not any(
+                f.signature.strong and (trusted or f.signature.priority >= TOOL) for f in found
+            ):
+                return None
+        if step.command:
+            found += self._scan(step.command, "command", "tool")[1]
+        if found:
+            best = max(found, key=_rank)
+            return self._label(best, data, exit_failed, found, code)
+        return _fallback(code, exit_failed, output, error_text)
+
+    def _label(
+        self, best: _Found, data: bytes, exit_failed: bool, found: list[_Found], code: int | None
+    ) -> Detection:
+        sig = best.signature
+        type_ = EXIT_CODE_REFINES.get((code, sig.type), sig.type) if code is not None else sig.type
+        shown = best if best.hit is not None else _best_output(found)
+        if shown is not None and shown.hit is not None:
+            message = context(data, shown.hit.start, shown.hit.end)
+        else:
+            message = tail(data.decode("utf-8", "replace"))
+        strong = any(f.signature.strong and f.hit is not None for f in found)
+        return Detection(type_, category_of(type_), _confidence(sig, exit_failed), message, strong)
+
+    def _detect_llm(self, step: Step) -> Detection:
+        text = informative_error_text(step.error_text) or clean(step.output)
+        data, found = self._scan(text, "output", "llm")
+        mapped = []
+        for f in found:
+            type_ = LLM_REMAP.get(f.signature.type, f.signature.type)
+            if type_ in self._model_types:
+                mapped.append((f, type_))
+        if not mapped:
+            return Detection(UNCLASSIFIED, UNCLASSIFIED, 0.3, tail(text), False)
+        best, type_ = max(mapped, key=lambda pair: _rank(pair[0]))
+        assert best.hit is not None
+        message = context(data, best.hit.start, best.hit.end)
+        return Detection(
+            type_, category_of(type_), _confidence(best.signature, True), message, False
+        )
+
+
+def _rank(found: _Found) -> tuple[int, int]:
+    return (found.signature.priority, found.hit.end if found.hit is not None else -1)
+
+
+def _best_output(found: list[_Found]) -> _Found | None:
+    outputs = [f for f in found if f.hit is not None]
+    return max(outputs, key=_rank) if outputs else None
+
+
+def _speaker(found: _Found, data: bytes) -> str:
+    """Who says the hit's line: the ``prog`` of ``prog: message`` (lower-cased basename)."""
+    if found.hit is None:
+        return ""
+    line = data[found.hit.start : found.hit.end].decode("utf-8", "replace").lstrip().lower()
+    return re.split(r"\s*:", line, maxsplit=1)[0].rsplit("/", 1)[-1]
+
+
+def _speaks_for_step(found: _Found, data: bytes, command: Command) -> bool:
+    """For a viewer command: is this line the viewer's or the shell's own complaint?"""
+    if found.signature.priority >= TOOL or found.hit is None:
+        return True
+    programs = set(command.programs())
+    if "git" in programs:
+        programs |= _GIT_SPEAKERS
+    return _speaker(found, data) in programs | _SHELLS
+
+
+def _has_results(data: bytes, searchers: frozenset[str]) -> bool:
+    prefixes = tuple(name.encode() + b":" for name in searchers)
+    return any(line.strip() and not line.startswith(prefixes) for line in data.split(b"\n"))
+
+
+def _fallback(code: int | None, exit_failed: bool, output: str, error_text: str) -> Detection:
+    message = tail(output) or error_text
+    type_ = EXIT_CODE_TYPES.get(code) if code is not None else None
+    if exit_failed and type_ is not None:
+        return Detection(type_, category_of(type_), 0.6, message, False)
+    if exit_failed:
+        return Detection(UNEXPLAINED, category_of(UNEXPLAINED), 0.5, message, False)
+    return Detection(UNCLASSIFIED, UNCLASSIFIED, 0.3, message, False)

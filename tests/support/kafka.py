@@ -1,0 +1,180 @@
+"""A real Kafka broker for integration tests, and small helpers to use it with kafka-python.
+
+The broker comes from the first of: ``KAFKA_BOOTSTRAP_SERVERS`` (one already running),
+testcontainers when a Docker engine answers, or ``deploy/kafka/local-kafka.sh`` (Maven Central
+jars run by the local Java). When none can be had, :class:`KafkaUnavailable` says why.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tests.support.net import free_port
+
+SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "kafka" / "local-kafka.sh"
+CONTAINER_IMAGE = "confluentinc/cp-kafka:7.6.0"
+START_TIMEOUT_S = 120
+
+
+class KafkaUnavailable(Exception):
+    """No broker can be had on this machine; the message says why."""
+
+
+def docker_answers(timeout: float = 2.0) -> bool:
+    """Whether a Docker engine answers a ping within ``timeout`` seconds."""
+    try:
+        # Imported by name: the docker SDK ships no type hints (and needs none here).
+        docker: Any = importlib.import_module("docker")
+        client = docker.from_env(timeout=timeout)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:  # no SDK, no socket, no daemon: all mean "no Docker"
+        return False
+
+
+def script_missing_tools() -> list[str]:
+    """The tools ``local-kafka.sh`` needs that are not on PATH (empty when it can run)."""
+    return [tool for tool in ("bash", "java", "mvn") if shutil.which(tool) is None]
+
+
+@contextmanager
+def container_broker() -> Iterator[str]:
+    """A KRaft broker in a testcontainers container, removed on exit."""
+    try:
+        from testcontainers.community.kafka import KafkaContainer
+    except ImportError:  # testcontainers < 4.13 has it at the old path
+        from testcontainers.kafka import KafkaContainer
+
+    container = (
+        KafkaContainer(CONTAINER_IMAGE)
+        .with_kraft()
+        .with_env("KAFKA_NUM_PARTITIONS", "4")
+        .with_env("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "true")
+    )
+    container.start(timeout=START_TIMEOUT_S)
+    try:
+        yield str(container.get_bootstrap_server())
+    finally:
+        container.stop()
+
+
+@contextmanager
+def script_broker(data_dir: Path) -> Iterator[str]:
+    """A broker run by ``local-kafka.sh`` on free ports with its own data dir; stopped on exit."""
+    port, controller_port = free_port(), free_port()
+    while controller_port == port:
+        controller_port = free_port()
+    args = [
+        "bash",
+        str(SCRIPT),
+        "--port",
+        str(port),
+        "--controller-port",
+        str(controller_port),
+        "--data",
+        str(data_dir),
+        "--timeout",
+        str(START_TIMEOUT_S),
+    ]
+    try:
+        started = subprocess.run(
+            [*args, "start"], capture_output=True, text=True, timeout=START_TIMEOUT_S + 300
+        )
+        if started.returncode != 0:
+            raise RuntimeError(
+                f"local-kafka.sh start failed ({started.returncode}):\n{started.stderr[-4000:]}"
+            )
+        yield f"127.0.0.1:{port}"
+    finally:
+        # Also after a failed or timed-out start: the broker may be up without its script.
+        subprocess.run([*args, "stop"], capture_output=True, text=True, timeout=120, check=False)
+
+
+@contextmanager
+def kafka_broker(work_dir: Path) -> Iterator[str]:
+    """The bootstrap address of a reachable broker, kept up for the ``with`` block."""
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "").strip()
+    if external:
+        yield external
+    elif docker_answers():
+        with container_broker() as bootstrap:
+            yield bootstrap
+    elif missing := script_missing_tools():
+        raise KafkaUnavailable(
+            "no Kafka broker: KAFKA_BOOTSTRAP_SERVERS is unset, no Docker engine answers, and "
+            f"deploy/kafka/local-kafka.sh cannot run without {', '.join(missing)}"
+        )
+    else:
+        with script_broker(work_dir / "broker") as bootstrap:
+            yield bootstrap
+
+
+def _admin(bootstrap: str) -> Any:
+    from kafka import KafkaAdminClient
+
+    return KafkaAdminClient(bootstrap_servers=bootstrap, client_id="rebound-tests")
+
+
+def new_topic(bootstrap: str, partitions: int = 4) -> str:
+    """Create a uniquely named topic and wait until every partition has a leader."""
+    from kafka.admin import NewTopic
+
+    name = f"test-{uuid.uuid4().hex}"
+    admin = _admin(bootstrap)
+    try:
+        admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
+        admin.wait_for_topics([name], timeout_ms=30_000)
+    finally:
+        admin.close()
+    return name
+
+
+def new_group() -> str:
+    """A consumer group id no other test uses."""
+    return f"test-group-{uuid.uuid4().hex}"
+
+
+def consume_all(
+    bootstrap: str, topic: str, expected: int, timeout: float = 60.0, group: str | None = None
+) -> list[Any]:
+    """Read ``topic`` from the start with a consumer group until ``expected`` records arrived.
+
+    Returns the kafka-python ``ConsumerRecord`` objects in arrival order; raises
+    ``AssertionError`` naming the shortfall when fewer arrive within ``timeout`` seconds.
+    """
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=group or new_group(),
+        auto_offset_reset="earliest",
+        enable_auto_commit=True,
+        # Short session and heartbeat so that joining the group takes about a second.
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=1000,
+    )
+    records: list[Any] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while len(records) < expected and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=500).values():
+                records.extend(batch)
+    finally:
+        consumer.close()
+    if len(records) < expected:
+        raise AssertionError(
+            f"only {len(records)} of {expected} records arrived on {topic} within {timeout}s"
+        )
+    return records

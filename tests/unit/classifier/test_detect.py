@@ -1,0 +1,250 @@
+"""Is a step an error at all? Exit codes, hidden exits, viewers, noise, model calls."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifier.detect import Detector
+from classifier.steps import Step, StepKind
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector()
+
+
+def _step(
+    command: str | None,
+    output: str,
+    exit_code: int | None,
+    *,
+    tool: str = "bash",
+    kind: StepKind = "tool",
+    failed: bool = False,
+    error_text: str = "",
+) -> Step:
+    return Step(
+        trace_id="a" * 32,
+        span_id="b" * 16,
+        parent_span_id=None,
+        kind=kind,
+        name=tool,
+        start_ns=0,
+        end_ns=1,
+        tool=tool,
+        command=command,
+        output=output,
+        exit_code=exit_code,
+        failed_signal=failed,
+        error_text=error_text,
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "exit_code"),
+    [
+        ("grep -n 'def main' app.py", 1),
+        ("cd src && grep -rn TODO .", 1),
+        ("cat log.txt | grep -i panic", 1),
+        ("find . -name '*.py' | xargs grep -l asyncio", 123),
+        ("rg unused_fn crates", 1),
+        ("diff expected.txt actual.txt", 1),
+        ("cmp a.bin b.bin", 1),
+        ("test -f /etc/app.conf", 1),
+        ("[ -d build ] && echo built", 1),
+        ("which cargo", 1),
+        ("command -v podman", 1),
+        ("git diff --exit-code", 1),
+        ("systemctl is-active nginx", 3),
+    ],
+)
+def test_informational_exits_are_not_errors(
+    detector: Detector, command: str, exit_code: int
+) -> None:
+    assert detector.detect(_step(command, "", exit_code)) is None
+
+
+def test_grep_that_failed_to_read_is_an_error(detector: Detector) -> None:
+    found = detector.detect(
+        _step("grep foo missing.txt", "grep: missing.txt: No such file or directory", 2)
+    )
+    assert found is not None and found.type == "file_not_found"
+
+
+def test_diff_printing_differences_is_not_an_error(detector: Detector) -> None:
+    out = "--- a.txt\n+++ b.txt\n@@ -1 +1 @@\n-Error: old\n+Error: new"
+    assert detector.detect(_step("diff -u a.txt b.txt", out, 1)) is None
+
+
+def test_probe_for_a_missing_program_is_not_an_error(detector: Detector) -> None:
+    out = (
+        "Get-Command : The term 'sh' is not recognized as the name of a cmdlet, function,\n"
+        "    + FullyQualifiedErrorId : CommandNotFoundException"
+    )
+    assert detector.detect(_step("Get-Command sh", out, 1, tool="powershell")) is None
+
+
+def test_pipeline_tail_hides_a_failing_test_run(detector: Detector) -> None:
+    out = "tests/test_io.py::test_read FAILED\n===== 1 failed, 12 passed in 1.02s ====="
+    found = detector.detect(_step("pytest -q 2>&1 | tail -5", out, 0))
+    assert found is not None
+    assert found.type == "test_assertion_failure"
+    assert found.strong
+
+
+def test_semicolon_hides_an_earlier_failure(detector: Detector) -> None:
+    out = "bash: rustc: command not found\ncargo 1.79.0"
+    found = detector.detect(_step("rustc --version; cargo --version", out, 0))
+    assert found is not None and found.type == "command_not_found"
+
+
+def test_reliable_exit_zero_trusts_the_program(detector: Detector) -> None:
+    # a script that caught and printed a traceback exited 0 on its own terms
+    out = "Traceback (most recent call last):\nValueError: bad row 7\nskipped 1 row"
+    assert detector.detect(_step("python import_rows.py", out, 0)) is None
+
+
+def test_harness_notice_counts_even_with_exit_zero(detector: Detector) -> None:
+    out = "<warning>\nThe output of your last command was too long.\n</warning>"
+    found = detector.detect(_step("cat huge.log", out, 0))
+    assert found is not None and found.type == "output_too_large"
+
+
+def test_unknown_exit_with_strong_text_is_an_error(detector: Detector) -> None:
+    found = detector.detect(
+        _step("javac Main.java", "/bin/bash: line 3: javac: command not found", None)
+    )
+    assert found is not None
+    assert found.type == "command_not_found"
+    assert found.strong
+
+
+def test_unknown_exit_with_weak_text_is_not_an_error(detector: Detector) -> None:
+    out = "Deserialized value: 3\nnote: field 'x' Permission denied semantics apply"
+    assert detector.detect(_step("java Repro", out, None)) is None
+
+
+def test_viewing_a_log_full_of_errors_is_not_an_error(detector: Detector) -> None:
+    log = (
+        "2024-05-01 ERROR worker crashed\nTraceback (most recent call last):\n"
+        "ModuleNotFoundError: No module named 'x'\nmake: *** [all] Error 2\nBUILD FAILURE"
+    )
+    for command in (
+        "cat build.log",
+        "tail -n 50 build.log",
+        "grep -rn Error logs/",
+        "open build.log",
+    ):
+        assert detector.detect(_step(command, log, None)) is None, command
+
+
+def test_a_viewer_complaining_itself_is_an_error(detector: Detector) -> None:
+    found = detector.detect(_step("cat notes.md", "cat: notes.md: No such file or directory", None))
+    assert found is not None and found.type == "file_not_found"
+
+
+def test_recursive_search_noise_beside_results_is_not_an_error(detector: Detector) -> None:
+    out = "grep: vendor/broken-link: No such file or directory\nsrc/a.c:10: USE_FOO\n"
+    assert detector.detect(_step("grep -rn USE_FOO . | head", out, 0)) is None
+
+
+def test_swe_agent_no_matches_is_not_an_error(detector: Detector) -> None:
+    out = 'No matches found for "Parser.java" in /repo'
+    assert (
+        detector.detect(_step('find_file "Parser.java"', out, None, tool="swe-agent:find_file"))
+        is None
+    )
+
+
+def test_progress_noise_is_stripped_from_the_message(detector: Detector) -> None:
+    out = (
+        "\x1b[32mDownloading\x1b[0m torch-2.3.0.whl"
+        "\r  10%|█         | 80M/800M [00:01<00:09, 80MB/s]"
+        "\r 95%|█████████▌| 760M/800M [00:09<00:00, 80MB/s]\n"
+        "Reading package lists... 0% Reading package lists... 100%\n"
+        "ERROR: No matching distribution found for torch==9.9"
+    )
+    found = detector.detect(_step("pip install torch==9.9", out, 1))
+    assert found is not None
+    assert found.type == "package_not_found_in_registry"
+    assert "No matching distribution" in found.message
+    assert "\x1b" not in found.message
+    assert "%|" not in found.message
+    assert "Reading package lists" not in found.message
+
+
+def test_command_echo_is_not_evidence(detector: Detector) -> None:
+    command = "python gen.py --simulate 'No space left on device'"
+    out = command + "\ngenerated 3 fixtures"
+    assert detector.detect(_step(command, out, None)) is None
+    # the same words as the program's own output do count
+    found = detector.detect(_step(command, "write failed: No space left on device", None))
+    assert found is not None and found.type == "disk_full"
+
+
+def test_message_quotes_the_failing_line_with_context(detector: Detector) -> None:
+    out = (
+        "\n".join(f"line {i}" for i in range(50))
+        + "\nE: Unable to locate package nodejs-lts\nline end"
+    )
+    found = detector.detect(_step("apt-get install nodejs-lts", out, 100))
+    assert found is not None
+    assert "E: Unable to locate package nodejs-lts" in found.message
+    assert "line 49" in found.message
+    assert "line 10" not in found.message
+
+
+def test_non_ascii_output(detector: Detector) -> None:
+    out = "Überprüfung läuft…\n致命的エラー\nModuleNotFoundError: No module named 'ünïcode'"
+    found = detector.detect(_step("python prüfe.py", out, 1))
+    assert found is not None and found.type == "module_not_found"
+    assert "ünïcode" in found.message
+
+
+def test_huge_output_keeps_head_and_tail(detector: Detector) -> None:
+    out = "bash: foo: command not found\n" + "x" * 300_000 + "\nall good"
+    found = detector.detect(_step("foo; echo all good", out, 0))
+    assert found is not None and found.type == "command_not_found"
+
+
+def test_span_failure_without_text_is_unclassified(detector: Detector) -> None:
+    found = detector.detect(_step("deploy", "", None, failed=True, error_text="exit code 1"))
+    assert found is not None
+    assert found.type == "unclassified"
+    assert found.category == "unclassified"
+
+
+def test_span_exception_text_is_read(detector: Detector) -> None:
+    found = detector.detect(
+        _step(
+            "fetch",
+            "",
+            None,
+            failed=True,
+            error_text="ConnectionRefusedError: [Errno 111] Connection refused",
+        )
+    )
+    assert found is not None and found.type == "connection_refused_unreachable"
+
+
+def test_model_call_errors_get_model_api_types(detector: Detector) -> None:
+    error = "httpx.ReadTimeout: The read operation timed out\nRead timed out"
+    step = _step(None, "", None, tool="chat", kind="llm", failed=True, error_text=error)
+    found = detector.detect(step)
+    assert found is not None
+    assert found.type == "llm_timeout"
+    assert found.category == "model_api"
+
+
+def test_model_call_without_failure_is_not_an_error(detector: Detector) -> None:
+    step = _step(None, "I hit a RateLimitError earlier, retrying.", None, tool="chat", kind="llm")
+    assert detector.detect(step) is None
+
+
+def test_model_api_words_in_tool_output_are_not_model_errors(detector: Detector) -> None:
+    found = detector.detect(_step("python call_api.py", "HTTP 429 Too Many Requests", 1))
+    assert found is not None and found.type == "external_rate_limited"
+
+
+def test_other_span_kinds_are_ignored(detector: Detector) -> None:
+    assert detector.detect(_step(None, "boom", 1, kind="agent", failed=True)) is None
