@@ -45,7 +45,7 @@ class Command:
     @classmethod
     def parse(cls, command: str | None) -> Command:
         """Split ``command`` (None or empty gives a command with no pipelines)."""
-        return cls(tuple(split(command))) if command else cls(())
+        return cls(split(command)) if command else cls(())
 
     def programs(self) -> list[str]:
         """Every program named, in order, lower-cased."""

@@ -10,8 +10,9 @@ the file they edit.
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
+
+from classifier.shell import program, split
 
 _TRIVIAL = frozenset(
     {
@@ -34,7 +35,8 @@ _TRIVIAL = frozenset(
         "wait",
     }
 )
-_WRAPPERS = frozenset({"sudo", "time", "nohup", "env", "exec", "nice", "stdbuf", "command"})
+_SILENT = frozenset({"echo", "printf", "true", ":"})
+_SHELLS = frozenset({"bash", "sh", "zsh", "dash"})
 _SUBCOMMAND_PROGRAMS = frozenset(
     {
         "git",
@@ -96,8 +98,6 @@ _ALIASES = {
     "micromamba": "conda",
 }
 _RUNNERS = {"python": ("-m",), "uv": ("run",), "poetry": ("run",), "npx": (), "pipx": ("run",)}
-_SPLIT = re.compile(r"\s*(?:&&|\|\||;|\n)\s*")
-_HEREDOC = re.compile(r"<<-?\s*['\"]?(\w+)['\"]?")
 _VERSION_SPEC = re.compile(r"(?:\[.*?\])?(?:[=<>!~^@]=?.*)$")
 _TARGET_CUT = re.compile(r"::.*$")
 _HELP_FLAGS = frozenset({"--help", "-h", "-help", "--version", "-V", "help", "-?", "--usage"})
@@ -123,67 +123,40 @@ class Intent:
         return (self.program, self.subcommand)
 
 
-def _strip_heredocs(command: str) -> str:
-    lines = command.split("\n")
-    out: list[str] = []
-    end: str | None = None
-    for line in lines:
-        if end is not None:
-            if line.strip() == end:
-                end = None
-            continue
-        found = _HEREDOC.search(line)
-        if found:
-            end = found.group(1)
-        out.append(line)
-    return "\n".join(out)
+def main_segment(command: str, depth: int = 0) -> list[str]:
+    """Words of the command that decides the step: the last non-trivial one, before any pipe.
 
-
-def _tokens(segment: str) -> list[str]:
-    try:
-        return shlex.split(segment, comments=True, posix=True)
-    except ValueError:
-        return segment.split()
-
-
-def main_segment(command: str) -> list[str]:
-    """Tokens of the segment that decides the step: the last non-trivial one, before any pipe.
-
-    A line of only ``cd``/``export``-like commands keys on the last of them.
+    ``bash -c '…'`` and ``su -c '…'`` are opened up; a line of only ``cd``/``export``-like
+    commands keys on the last of them.
     """
-    text = _strip_heredocs(command.replace("\\\n", " "))
     chosen: list[str] = []
     trivial: list[str] = []
-    for part in _SPLIT.split(text):
-        head = part.split("|", 1)[0] if "|" in part and "||" not in part else part
-        toks = _strip_prefix(_tokens(head))
-        if toks and toks[0] not in _TRIVIAL:
-            chosen = toks
-        elif toks and toks[0] not in ("echo", "printf", "true", ":"):
-            trivial = toks
+    for pipe in split(command):
+        name, args = program(pipe.commands[0])
+        if not name:
+            continue
+        words = [name, *args]
+        if depth < 3:
+            inner = _inner_command(name, args)
+            if inner is not None:
+                words = main_segment(inner, depth + 1)
+                if not words:
+                    continue
+                name = words[0]
+        if name not in _TRIVIAL:
+            chosen = words
+        elif name not in _SILENT:
+            trivial = words
     return chosen or trivial
 
 
-def _strip_prefix(toks: list[str]) -> list[str]:
-    i = 0
-    while i < len(toks):
-        tok = toks[i]
-        if (
-            "=" in tok
-            and not tok.startswith("-")
-            and tok.split("=", 1)[0].replace("_", "").isalnum()
-        ) or tok in _WRAPPERS:
-            i += 1
-        elif tok == "timeout" and i + 1 < len(toks):
-            i += 2
-        elif tok in ("bash", "sh", "zsh") and i + 2 < len(toks) and toks[i + 1] in ("-c", "-lc"):
-            return _strip_prefix(main_segment(toks[i + 2]))
-        elif tok in ("su", "runuser") and "-c" in toks[i + 1 :]:
-            at = toks.index("-c", i + 1)
-            return _strip_prefix(main_segment(toks[at + 1])) if at + 1 < len(toks) else []
-        else:
-            break
-    return toks[i:]
+def _inner_command(name: str, args: tuple[str, ...]) -> str | None:
+    if name in _SHELLS and len(args) >= 2 and args[0] in ("-c", "-lc", "-ec", "-xc"):
+        return args[1]
+    if name in ("su", "runuser") and "-c" in args:
+        at = args.index("-c")
+        return args[at + 1] if at + 1 < len(args) else None
+    return None
 
 
 def program_name(token: str) -> str:
@@ -251,11 +224,8 @@ def shell_intent(command: str) -> Intent | None:
         elif not runner and pos:
             program, rest = program_name(pos[0]), rest[rest.index(pos[0]) + 1 :]
     args = _positional(rest)
-    if program in ("bash", "sh", "zsh") and args:
+    if program in _SHELLS and args:  # `bash run.sh` runs what `./run.sh` runs
         program, args = program_name(args[0]), args[1:]
-        program = f"./{program}" if not program.startswith("./") else program
-    elif toks[0].startswith("./"):
-        program = "./" + program
     sub = None
     if program in _SUBCOMMAND_PROGRAMS and args:
         sub, args = args[0].lower(), args[1:]
@@ -294,7 +264,7 @@ def edit_intent(tool: str, command: str | None) -> Intent:
     """Intent of an edit/view tool: the tool plus the file it names, when it names one."""
     target = None
     if command:
-        for tok in _tokens(command.split("\n", 1)[0])[1:]:
+        for tok in command.split("\n", 1)[0].split()[1:]:
             if "/" in tok or "." in tok:
                 target = tok
                 break

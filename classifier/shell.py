@@ -7,6 +7,7 @@ deciding "whose exit code is this?" needs. Anything it cannot read stays in word
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -143,13 +144,17 @@ class _Scanner:
         self.pos += 1
 
 
-def split(command: str) -> list[Pipeline]:
-    """The pipelines of ``command`` in order, each with the operator that joined it."""
+@functools.lru_cache(maxsize=2048)
+def split(command: str) -> tuple[Pipeline, ...]:
+    """The pipelines of ``command`` in order, each with the operator that joined it.
+
+    Cached: detection and intent both read the same command line.
+    """
     scanner = _Scanner(command)
     while scanner.pos < len(command):
         scanner.step()
     scanner.end_pipeline("")
-    return scanner.pipelines
+    return tuple(scanner.pipelines)
 
 
 def program(words: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:

@@ -848,4 +848,31 @@ EXAMPLES: tuple[Example, ...] = (
         "llm_bad_request",
         "openai.BadRequestError: Error code: 400 - {'error': {'message': \"Invalid value for 'temperature': expected a number.\", 'type': 'invalid_request_error'}}",
     ),
+    # Root cause beats consequence: pip's "No matching distribution" after DNS or Python-version trouble
+    E(
+        "dns_resolution_failure",
+        "WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPSConnection object at 0x7f2a>: Failed to establish a new connection: [Errno -3] Temporary failure in name resolution')': /simple/rich/\nERROR: Could not find a version that satisfies the requirement rich (from versions: none)\nERROR: No matching distribution found for rich",
+        "pip install rich",
+    ),
+    E(
+        "version_incompatible",
+        "ERROR: Ignored the following versions that require a different python version: 2.2.0 Requires-Python >=3.10\nERROR: Could not find a version that satisfies the requirement numpy==2.2.0 (from versions: 1.26.4)\nERROR: No matching distribution found for numpy==2.2.0",
+        "pip install numpy==2.2.0",
+    ),
+    E("no_tests_ran", "31 deselected in 0.08s", "python -m pytest -q -k test_parse_dates", 5),
+    E(
+        "output_mismatch",
+        "case-01.txt: ok\ncase-02.txt: expected 'total=12' got 'total=12.0' (line 3)\nFAIL: 1 of 2 golden files differ",
+        "bash tests/golden/check.sh",
+    ),
+    E(
+        "database_error",
+        'psql: error: connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: FATAL:  Peer authentication failed for user "postgres"',
+        "psql -U postgres -c 'select 1'",
+        2,
+    ),
+    _llm(
+        "llm_provider_error",
+        "google.genai.errors.ServerError: 503 UNAVAILABLE. {'error': {'code': 503, 'message': 'The model is overloaded. Please try again later.', 'status': 'UNAVAILABLE'}}",
+    ),
 )

@@ -1,0 +1,67 @@
+"""Secrets never leave the process: API keys, tokens, passwords, private keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifier.core import Classifier
+from classifier.events import Emission
+from classifier.redact import MASK, redact
+from tests.support.agentrun import RunBuilder
+
+SECRETS = [
+    (
+        "export OPENAI_API_KEY=sk-proj-a1B2c3D4e5F6g7H8i9J0kLmNoPqR",
+        "sk-proj-a1B2c3D4e5F6g7H8i9J0kLmNoPqR",
+    ),
+    ("curl -H 'Authorization: Bearer eyJhbGciOi.abcdefghijk.xyz123456789' https://x", "eyJhbGciOi"),
+    ("x-api-key: sk-ant-api03-AbCdEfGhIjKlMnOpQrStUv", "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUv"),
+    ("git clone https://bob:ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8@github.com/o/r", "ghp_A1b2"),
+    ("mysql -u root -pS3cretPass db", "S3cretPass"),
+    ("psql postgresql://app:hunter2hunter2@db:5432/app", "hunter2hunter2"),
+    ("DB_PASSWORD='correct horse' and password=tr0ub4dor", "tr0ub4dor"),
+    ("aws AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
+    (
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----",
+        "b3BlbnNzaC1rZXk",
+    ),
+    ("HF_TOKEN=hf_abcdefghijklmnopqrstuvwxyzABCDEF12", "hf_abcdefghijklmnopqrstuvwxyzABCDEF12"),
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), SECRETS)
+def test_secret_is_masked(text: str, secret: str) -> None:
+    out = redact(text)
+    assert secret not in out
+    assert MASK in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ls -p /tmp", "No such file or directory", "pip install tokenizers", "grep -rn auth src/"],
+)
+def test_ordinary_text_is_untouched(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_events_carry_no_secret() -> None:
+    run = RunBuilder()
+    run.tool(
+        "curl -H 'Authorization: Bearer abcdefgh12345678' https://api.example.com",
+        "curl: (6) Could not resolve host: api.example.com  token=ghs_abcdefghijklmnopqrstuvwxyz",
+        6,
+    )
+    run.tool(
+        "OPENAI_API_KEY=sk-abcdefghijklmnopqrstuvwx python app.py",
+        "Traceback (most recent "
+        "call last):\nopenai.AuthenticationError: Incorrect API key provided: sk-abcdefghij"
+        "klmnopqrstuvwx",
+        1,
+    )
+    core = Classifier()
+    outputs = core.ingest(run.finish("failed"), now=1.0) + core.close_all()
+    text = " ".join(o.event.model_dump_json() for o in outputs if isinstance(o, Emission))
+    assert "abcdefgh12345678" not in text
+    assert "ghs_abcdefghijklmnopqrstuvwxyz" not in text
+    assert "sk-abcdefghijklmnopqrstuvwx" not in text
+    assert MASK in text
