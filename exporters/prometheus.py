@@ -20,7 +20,7 @@ RUN_ERROR_BUCKETS = (0, 1, 2, 3, 5, 8, 13, 21, 34, 55)
 LAG_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 
-class _TallyCollector(Collector):
+class TallyCollector(Collector):
     """Counters whose values live elsewhere (the core's plain tallies), read at scrape time."""
 
     def __init__(self, name: str, doc: str, label: str, sources: list[Callable[[], Tally[str]]]):
@@ -106,6 +106,12 @@ class Metrics:
             "Open runs closed early because of the open-run bound",
             registry=registry,
         )
+        self.dlq = Counter(
+            "rebound_dlq_messages_total",
+            "Kafka messages sent to the dead-letter topic",
+            ["reason"],
+            registry=registry,
+        )
         self.model_calls = Counter(
             "rebound_model_calls_total", "LLM-tier calls", ["outcome"], registry=registry
         )
@@ -119,10 +125,10 @@ class Metrics:
         self._span_sources: list[Callable[[], Tally[str]]] = []
         self._reject_sources: list[Callable[[], Tally[str]]] = []
         registry.register(
-            _TallyCollector("rebound_spans", "Spans received by kind", "kind", self._span_sources)
+            TallyCollector("rebound_spans", "Spans received by kind", "kind", self._span_sources)
         )
         registry.register(
-            _TallyCollector(
+            TallyCollector(
                 "rebound_spans_rejected", "Spans rejected by reason", "reason", self._reject_sources
             )
         )

@@ -49,9 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(serve)
     serve.add_argument("--host", dest="receiver.host", help="bind address (default 127.0.0.1)")
-    serve.add_argument("--port", dest="receiver.http_port", type=int, help="OTLP/HTTP port (4318)")
+    serve.add_argument(
+        "--port", dest="receiver.http_port", type=int, metavar="PORT", help="OTLP/HTTP port (4318)"
+    )
     serve.add_argument("--metrics-host", dest="metrics.host", help="metrics bind address")
-    serve.add_argument("--metrics-port", dest="metrics.port", type=int, help="metrics port (9464)")
+    serve.add_argument(
+        "--metrics-port", dest="metrics.port", type=int, metavar="PORT", help="metrics port (9464)"
+    )
     serve.add_argument(
         "--events-out", metavar="FILE", help="also write every error record as JSONL"
     )
@@ -82,6 +86,49 @@ def build_parser() -> argparse.ArgumentParser:
         help="progress line on stderr (default: when stderr is a terminal)",
     )
 
+    coll = sub.add_parser(
+        "collector",
+        help="OTLP/HTTP in, one otlp_spans Kafka message per trace out",
+        description="Receive OTLP/HTTP spans and produce them to Kafka (idempotent, acks=all): "
+        "200 only once Kafka has them, 503 + Retry-After while it cannot take them.",
+    )
+    _common(coll)
+    _kafka_flags(coll)
+    coll.add_argument("--host", dest="receiver.host", help="bind address (default 127.0.0.1)")
+    coll.add_argument(
+        "--port", dest="receiver.http_port", type=int, metavar="PORT", help="OTLP/HTTP port (4318)"
+    )
+    coll.add_argument(
+        "--metrics-port", dest="metrics.port", type=int, metavar="PORT", help="metrics port (9464)"
+    )
+
+    clf = sub.add_parser(
+        "classifier",
+        help="consumer-group member: otlp_spans in, agent_errors and metrics out",
+        description="Consume otlp_spans in a consumer group, classify errors and recovery per "
+        "partition, produce events to agent_errors, malformed messages to the DLQ.",
+    )
+    _common(clf)
+    _kafka_flags(clf)
+    clf.add_argument(
+        "--group-id", dest="kafka.group_id", help="consumer group (rebound-classifier)"
+    )
+    clf.add_argument(
+        "--metrics-port", dest="metrics.port", type=int, metavar="PORT", help="metrics port (9464)"
+    )
+
+    dash = sub.add_parser(
+        "dashboards",
+        help="regenerate the Grafana dashboards and Prometheus rules",
+        description="Grafana dashboards (grafana-foundation-sdk) and Prometheus recording/alert "
+        "rules are code; this writes the committed JSON/YAML from it.",
+    )
+    _common(dash)
+    dash_sub = dash.add_subparsers(dest="dashboards_command", required=True, metavar="ACTION")
+    build = dash_sub.add_parser("build", help="write dashboards JSON and rules YAML")
+    build.add_argument("--out", metavar="DIR", help="dashboards directory (dashboards/json)")
+    build.add_argument("--rules-out", metavar="DIR", help="rules directory (deploy/prometheus)")
+
     demo = sub.add_parser(
         "demo",
         help="send simulated agent runs over OTLP/HTTP with the OpenTelemetry SDK",
@@ -102,7 +149,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_SETTING_KEYS = ("receiver.host", "receiver.http_port", "metrics.host", "metrics.port", "log_level")
+def _kafka_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--bootstrap-servers",
+        dest="kafka.bootstrap_servers",
+        metavar="HOST:PORT",
+        help="Kafka brokers, comma-separated (127.0.0.1:9092)",
+    )
+    parser.add_argument(
+        "--spans-topic", dest="kafka.spans_topic", metavar="TOPIC", help="(otlp_spans)"
+    )
+    parser.add_argument(
+        "--errors-topic", dest="kafka.errors_topic", metavar="TOPIC", help="(agent_errors)"
+    )
+
+
+_SETTING_KEYS = (
+    "receiver.host",
+    "receiver.http_port",
+    "metrics.host",
+    "metrics.port",
+    "log_level",
+    "kafka.bootstrap_servers",
+    "kafka.spans_topic",
+    "kafka.errors_topic",
+    "kafka.group_id",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -117,7 +189,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    handler = {"serve": _serve, "replay": _replay, "demo": _demo}[args.command]
+    handler = {
+        "serve": _serve,
+        "replay": _replay,
+        "demo": _demo,
+        "collector": _collector,
+        "classifier": _classifier,
+        "dashboards": _dashboards,
+    }[args.command]
     return handler(args, settings)
 
 
@@ -155,6 +234,30 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
     if args.summary_json:
         with open(args.summary_json, "wb") as fh:
             fh.write(orjson.dumps(result.summary.as_dict(), option=orjson.OPT_INDENT_2))
+    return 0
+
+
+def _collector(args: argparse.Namespace, settings: Settings) -> int:
+    from rebound.kafka_collector import run_collector
+
+    return run_collector(settings)
+
+
+def _classifier(args: argparse.Namespace, settings: Settings) -> int:
+    from rebound.kafka_classifier import run_classifier
+
+    return run_classifier(settings)
+
+
+def _dashboards(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from dashboards.build import JSON_DIR, RULES_DIR, build_all
+
+    out = Path(args.out) if args.out else JSON_DIR
+    written = build_all(out, Path(args.rules_out) if args.rules_out else RULES_DIR)
+    for path in written:
+        print(path)
     return 0
 
 

@@ -9,10 +9,11 @@ import time
 from collections.abc import Callable
 
 from classifier.core import Classifier
-from classifier.events import Emission, Output
+from classifier.events import Output
 from collector.spans import Span
 from exporters.jsonl import JsonlWriter
 from exporters.prometheus import Metrics
+from rebound.outputs import deliver
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +112,6 @@ class Pipeline:
                     self.processed_spans += len(batch)
 
     def _deliver(self, outputs: list[Output]) -> None:
-        if not outputs:
-            return
-        self.metrics.observe(outputs)
-        if self.writer is not None:
-            for item in outputs:
-                if isinstance(item, Emission) and item.transition != "unchanged":
-                    self.writer.write(item.event)
+        deliver(outputs, self.metrics, [self.writer] if self.writer is not None else [])
         for hook in self.hooks:
             hook(outputs)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from prometheus_client import CollectorRegistry, start_http_server
@@ -22,6 +20,7 @@ from exporters.prometheus import Metrics
 from exporters.summary import Summary, render_table
 from rebound.pipeline import Pipeline
 from rebound.settings import Settings
+from rebound.signals import stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -133,13 +132,7 @@ def run_serve(
     """Serve until SIGTERM/SIGINT (or ``duration``); with ``demo``, feed it simulated runs."""
     service = start_service(settings, events_out)
     stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        log.info("signal %d: shutting down", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop_on_signals(stop)
     demo_thread = _start_demo(service.otlp_endpoint, demo_rate, stop) if demo else None
     end = None if duration is None else time.monotonic() + duration
     while True:

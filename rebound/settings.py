@@ -15,6 +15,7 @@ from pydantic_settings import (
 
 from classifier.config import ClassifierSettings
 from collector.config import ReceiverSettings
+from collector.kafka_config import KafkaSettings
 from exporters.config import MetricsSettings
 
 
@@ -41,6 +42,7 @@ class Settings(BaseSettings):
     receiver: ReceiverSettings = Field(default_factory=ReceiverSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,65 @@
+"""``KafkaSpanExporter``: an OpenTelemetry SDK exporter for agents that skip the collector.
+
+It writes exactly what the collector (and the OTel Collector's kafka exporter with
+``partition_traces_by_id: true``) writes: one ``otlp_proto`` message per trace, key = the
+trace id as 32 lowercase hex characters.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from kafka.errors import KafkaError
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+from collector.kafka_config import KafkaSettings
+from collector.otlp_split import split_by_trace
+
+log = logging.getLogger(__name__)
+
+
+class KafkaSpanExporter(SpanExporter):
+    """Exports finished spans to the ``otlp_spans`` topic and waits for the broker's acks."""
+
+    def __init__(self, settings: KafkaSettings | None = None, producer: Any | None = None) -> None:
+        from kafka import KafkaProducer
+
+        self.settings = settings or KafkaSettings()
+        self.producer = producer or KafkaProducer(**self.settings.producer("sdk-exporter"))
+        self._closed = False
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        """Produce one message per trace; FAILURE if any is not acknowledged in time."""
+        if self._closed:
+            return SpanExportResult.FAILURE
+        request = encode_spans(spans)
+        try:
+            futures = [
+                self.producer.send(
+                    self.settings.spans_topic, key=trace_id.encode(), value=msg.SerializeToString()
+                )
+                for trace_id, msg in split_by_trace(request).items()
+            ]
+            for future in futures:
+                future.get(timeout=self.settings.ack_timeout_seconds)
+        except (KafkaError, FutureTimeout) as exc:
+            log.warning("Kafka export of %d spans failed: %s", len(spans), exc)
+            return SpanExportResult.FAILURE
+        return SpanExportResult.SUCCESS
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        """Send everything buffered."""
+        self.producer.flush(timeout=timeout_millis / 1000)
+        return True
+
+    def shutdown(self) -> None:
+        """Flush and close (idempotent)."""
+        if not self._closed:
+            self._closed = True
+            self.producer.flush(timeout=self.settings.ack_timeout_seconds)
+            self.producer.close(timeout=self.settings.ack_timeout_seconds)

@@ -1,0 +1,110 @@
+"""``rebound collector``: OTLP/HTTP in, one ``otlp_spans`` message per trace out."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import Counter as PromCounter
+
+from collector.http import OtlpHttpReceiver
+from collector.kafka_sink import KafkaSpanSink
+from exporters.prometheus import TallyCollector
+from rebound.settings import Settings
+from rebound.signals import stop_on_signals
+
+log = logging.getLogger(__name__)
+
+
+class CollectorTally:
+    """What the receiver accepted and rejected, read by /metrics at scrape time."""
+
+    def __init__(self) -> None:
+        self.rejected: Counter[str] = Counter()
+        self.accepted = 0
+
+    def on_accepted(self, count: int) -> None:
+        self.accepted += count
+
+    def on_rejected(self, reason: str, count: int) -> None:
+        self.rejected[reason] += count
+
+
+@dataclass
+class CollectorService:
+    """A running collector: receiver, Kafka sink, metrics endpoint."""
+
+    settings: Settings
+    receiver: OtlpHttpReceiver
+    sink: KafkaSpanSink
+    metrics_server: Any
+    registry: CollectorRegistry
+
+    @property
+    def otlp_endpoint(self) -> str:
+        return f"http://{self.settings.receiver.host}:{self.receiver.port}"
+
+    @property
+    def metrics_port(self) -> int:
+        return int(self.metrics_server.server_port)
+
+    def stop(self) -> None:
+        """Stop receiving, flush the producer, stop the metrics endpoint."""
+        self.receiver.stop()
+        self.sink.close()
+        self.metrics_server.shutdown()
+        self.metrics_server.server_close()
+
+
+def start_collector(settings: Settings) -> CollectorService:
+    """Start the OTLP/HTTP receiver producing to Kafka, and its /metrics."""
+    registry = CollectorRegistry()
+    tally = CollectorTally()
+    delivered = PromCounter(
+        "rebound_collector_spans_total", "Spans acknowledged by Kafka", registry=registry
+    )
+    registry.register(
+        TallyCollector(
+            "rebound_spans_rejected",
+            "Spans rejected by reason",
+            "reason",
+            [lambda: Counter(dict(tally.rejected))],
+        )
+    )
+    sink = KafkaSpanSink(settings.kafka, on_delivered=delivered.inc)
+    receiver = OtlpHttpReceiver(
+        settings.receiver.host,
+        settings.receiver.http_port,
+        sink,
+        max_body_bytes=settings.receiver.max_body_bytes,
+        max_value_chars=settings.receiver.max_attribute_chars,
+        retry_after_seconds=settings.receiver.retry_after_seconds,
+        stats=tally,
+        ready_check=lambda: sink.healthy,
+    )
+    metrics_server, _ = start_http_server(
+        settings.metrics.port, settings.metrics.host, registry=registry
+    )
+    receiver.start()
+    log.info(
+        "rebound collector: OTLP/HTTP on %s:%d → Kafka %s topic %s",
+        settings.receiver.host,
+        receiver.port,
+        settings.kafka.bootstrap_servers,
+        settings.kafka.spans_topic,
+    )
+    return CollectorService(settings, receiver, sink, metrics_server, registry)
+
+
+def run_collector(settings: Settings) -> int:
+    """Run until SIGTERM/SIGINT."""
+    service = start_collector(settings)
+    stop = threading.Event()
+    stop_on_signals(stop)
+    stop.wait()
+    service.stop()
+    return 0

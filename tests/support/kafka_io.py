@@ -1,0 +1,55 @@
+"""Reading and writing test topics directly (no consumer group: fast and exact)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+
+def read_topic(
+    bootstrap: str, topic: str, until: Callable[[list[Any]], bool], timeout: float = 60.0
+) -> list[Any]:
+    """All records of ``topic`` from the beginning, read until ``until(records)`` holds."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        deadline = time.monotonic() + timeout
+        parts: set[int] = set()
+        while not parts and time.monotonic() < deadline:
+            parts = consumer.partitions_for_topic(topic) or set()
+            if not parts:
+                time.sleep(0.2)
+        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        records: list[Any] = []
+        while time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=300).values():
+                records.extend(batch)
+            if until(records):
+                return records
+        raise AssertionError(f"{topic}: condition not met within {timeout}s ({len(records)} read)")
+    finally:
+        consumer.close()
+
+
+def final_events(records: list[Any]) -> dict[str, dict[str, Any]]:
+    """The last record per ``error_id`` of an ``agent_errors`` topic."""
+    out: dict[str, dict[str, Any]] = {}
+    for record in records:
+        event = json.loads(record.value)
+        out[event["error_id"]] = event
+    return out
+
+
+def produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes]]) -> None:
+    """Produce ``(key, value)`` messages and wait until all are acknowledged."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    try:
+        for future in [producer.send(topic, key=k, value=v) for k, v in messages]:
+            future.get(timeout=30)
+    finally:
+        producer.close()
