@@ -1,0 +1,297 @@
+"""The Kafka pipeline under scale-out and faults: two members, kill -9, a broker outage."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from prometheus_client import CollectorRegistry
+
+from classifier.core import Classifier
+from collector.kafka_config import KafkaSettings
+from collector.otlp_split import split_by_trace
+from exporters.prometheus import Metrics
+from rebound.kafka_collector import start_collector
+from rebound.settings import load_settings
+from tests.integration.test_kafka_pipeline import FAST, offline_finals, sample_runs, wait_finals
+from tests.support.agentrun import RunBuilder
+from tests.support.kafka import SCRIPT, new_group, new_topic, script_missing_tools
+from tests.support.kafka_io import produce, read_topic
+from tests.support.net import free_port, http_get, metric_value, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def kafka(kafka_bootstrap: str) -> KafkaSettings:
+    return KafkaSettings(
+        bootstrap_servers=kafka_bootstrap,
+        spans_topic=new_topic(kafka_bootstrap, 4),
+        errors_topic=new_topic(kafka_bootstrap, 4),
+        dlq_topic=new_topic(kafka_bootstrap, 1),
+        group_id=new_group(),
+    )
+
+
+class Member:
+    """A ``rebound classifier`` process."""
+
+    def __init__(self, kafka: KafkaSettings) -> None:
+        self.port = free_port()
+        env = {
+            **os.environ,
+            "REBOUND_KAFKA__DLQ_TOPIC": kafka.dlq_topic,
+            "REBOUND_KAFKA__SESSION_TIMEOUT_MS": "6000",
+            "REBOUND_KAFKA__HEARTBEAT_INTERVAL_MS": "500",
+            "REBOUND_KAFKA__COMMIT_INTERVAL_SECONDS": "0.2",
+            "REBOUND_CLASSIFIER__GRACE_SECONDS": str(FAST.grace_seconds),
+            "REBOUND_CLASSIFIER__IDLE_TIMEOUT_SECONDS": str(FAST.idle_timeout_seconds),
+        }
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "rebound.cli",
+                "classifier",
+                "--log-level",
+                "WARNING",
+                "--bootstrap-servers",
+                kafka.bootstrap_servers,
+                "--spans-topic",
+                kafka.spans_topic,
+                "--errors-topic",
+                kafka.errors_topic,
+                "--group-id",
+                kafka.group_id,
+                "--metrics-port",
+                str(self.port),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def metric(self, name: str, **labels: str) -> float:
+        return metric_value(http_get(f"http://127.0.0.1:{self.port}/metrics"), name, **labels) or 0
+
+    def samples(self, name: str) -> Counter[tuple[tuple[str, str], ...]]:
+        from prometheus_client.parser import text_string_to_metric_families
+
+        out: Counter[tuple[tuple[str, str], ...]] = Counter()
+        text = http_get(f"http://127.0.0.1:{self.port}/metrics")
+        for family in text_string_to_metric_families(text):
+            for s in family.samples:
+                if s.name == name:
+                    out[tuple(sorted(s.labels.items()))] += s.value
+        return out
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=60)
+
+
+@pytest.fixture
+def members() -> Iterator[list[Member]]:
+    started: list[Member] = []
+    yield started
+    for m in started:
+        m.stop(signal.SIGKILL)
+
+
+def messages(run: RunBuilder, spans: Any = None) -> list[tuple[bytes, bytes]]:
+    request = encode_spans(spans if spans is not None else run.exporter.get_finished_spans())
+    return [(t.encode(), m.SerializeToString()) for t, m in split_by_trace(request).items()]
+
+
+def offline_samples(runs: list[RunBuilder], name: str) -> Counter[tuple[tuple[str, str], ...]]:
+    from prometheus_client import generate_latest
+    from prometheus_client.parser import text_string_to_metric_families
+
+    registry = CollectorRegistry()
+    metrics = Metrics(registry)
+    core = Classifier(FAST)
+    for run in runs:
+        metrics.observe(core.ingest(run.spans(), now=1.0))
+    metrics.observe(core.close_all())
+    out: Counter[tuple[tuple[str, str], ...]] = Counter()
+    for family in text_string_to_metric_families(generate_latest(registry).decode()):
+        for s in family.samples:
+            if s.name == name:
+                out[tuple(sorted(s.labels.items()))] += s.value
+    return out
+
+
+def test_two_members_share_the_work_and_the_totals(
+    kafka: KafkaSettings, members: list[Member]
+) -> None:
+    members += [Member(kafka), Member(kafka)]
+    wait_for(
+        lambda: (
+            all(m.metric("rebound_kafka_partitions_assigned") >= 1 for m in members)
+            and sum(m.metric("rebound_kafka_partitions_assigned") for m in members) == 4
+        ),
+        60,
+    )
+    runs = sample_runs(40)
+    produce(kafka.bootstrap_servers, kafka.spans_topic, [m for r in runs for m in messages(r)])
+    expected = offline_finals([r.spans() for r in runs])
+    got = wait_finals(kafka, expected)
+    assert {i: got[i] for i in expected} == expected
+
+    records = read_topic(kafka.bootstrap_servers, kafka.errors_topic, lambda r: True, 30)
+    by_id: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for record in records:  # one key per run: a run's records keep their order
+        event = json.loads(record.value)
+        by_id[event["error_id"]].append(event)
+    for error_id, final in expected.items():
+        assert by_id[error_id][-1] == final
+        assert sum(e == final for e in by_id[error_id]) == 1  # classified by one member only
+
+    for name in ("rebound_runs_total", "rebound_errors_total", "rebound_errors_resolved_total"):
+        want = offline_samples(runs, name)
+        wait_for(lambda n=name, w=want: sum((m.samples(n) for m in members), Counter()) == w, 30)
+
+
+def _split_root(run: RunBuilder) -> tuple[list[Any], list[Any]]:
+    spans = list(run.exporter.get_finished_spans())
+    return [s for s in spans if s.parent is not None], [s for s in spans if s.parent is None]
+
+
+def test_kill_9_then_restart_loses_nothing(kafka: KafkaSettings, members: list[Member]) -> None:
+    first = Member(kafka)
+    members.append(first)
+    wait_for(lambda: first.metric("rebound_kafka_partitions_assigned") == 4, 60)
+    runs = sample_runs(30, seed=2)
+    heads = [m for r in runs for m in messages(r, _split_root(r)[0])]
+    produce(kafka.bootstrap_servers, kafka.spans_topic, heads)
+    children = sum(len(_split_root(r)[0]) for r in runs)
+    wait_for(
+        lambda: (
+            sum(
+                first.metric("rebound_spans_total", kind=k)
+                for k in ("tool", "llm", "agent", "other")
+            )
+            == children
+        ),
+        60,
+    )
+    wait_for(lambda: first.metric("rebound_open_runs") == 30, 30)
+    first.stop(signal.SIGKILL)  # dozens of open runs, nothing closed yet
+
+    produce(
+        kafka.bootstrap_servers,
+        kafka.spans_topic,
+        [m for r in runs for m in messages(r, _split_root(r)[1])],
+    )
+    members.append(Member(kafka))
+    expected = offline_finals([r.spans() for r in runs])
+    got = wait_finals(kafka, expected)
+    assert {i: got[i] for i in expected} == expected
+
+
+class Broker:
+    """A broker of our own (the script), so the test can stop and start it."""
+
+    def __init__(self, data: Path) -> None:
+        self.port, self.controller = free_port(), free_port()
+        self.args = [
+            "bash",
+            str(SCRIPT),
+            "--port",
+            str(self.port),
+            "--controller-port",
+            str(self.controller),
+            "--data",
+            str(data),
+            "--timeout",
+            "120",
+        ]
+
+    def run(self, action: str) -> None:
+        done = subprocess.run([*self.args, action], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+def _request(i: int) -> tuple[str, bytes]:
+    run = RunBuilder(t0=(1_700_000_000 + i) * 10**9, llm_before_tools=False)
+    run.tool(f"echo {i}", str(i))
+    run.finish("passed")
+    spans = run.exporter.get_finished_spans()
+    return format(spans[0].context.trace_id, "032x"), encode_spans(spans).SerializeToString()
+
+
+def test_broker_outage_answers_503_and_loses_no_acknowledged_span(tmp_path: Path) -> None:
+    if missing := script_missing_tools():
+        pytest.skip(f"needs its own broker from deploy/kafka/local-kafka.sh: missing {missing}")
+    broker = Broker(tmp_path / "broker")
+    broker.run("start")
+    try:
+        kafka = KafkaSettings(
+            bootstrap_servers=broker.bootstrap,
+            spans_topic=new_topic(broker.bootstrap, 2),
+            ack_timeout_seconds=2,
+        )
+        settings = load_settings(**{"receiver.http_port": 0, "metrics.port": 0})
+        collector = start_collector(settings.model_copy(update={"kafka": kafka}))
+        acked: set[str] = set()
+        status: Counter[int] = Counter()
+        outage = threading.Event()
+        stop = threading.Event()
+
+        def send() -> None:
+            for i in range(400):
+                trace_id, body = _request(i)
+                while not stop.is_set():
+                    req = urllib.request.Request(
+                        f"{collector.otlp_endpoint}/v1/traces",
+                        data=body,
+                        method="POST",
+                        headers={"Content-Type": "application/x-protobuf"},
+                    )
+                    try:
+                        with urllib.request.urlopen(req, timeout=15) as resp:
+                            status[resp.status] += 1
+                            acked.add(trace_id)
+                            break
+                    except urllib.error.HTTPError as err:
+                        status[err.code] += 1
+                        assert err.code == 503 and err.headers.get("Retry-After")
+                        time.sleep(0.2)
+                if i == 20:
+                    outage.set()
+                time.sleep(0.05)
+
+        sender = threading.Thread(target=send, daemon=True)
+        sender.start()
+        assert outage.wait(60)
+        broker.run("stop")
+        time.sleep(20)  # the outage itself: spans keep arriving at the collector
+        broker.run("start")
+        sender.join(240)
+        stop.set()
+        collector.stop()
+        assert status[503] > 0 and len(acked) == 400
+        records = read_topic(
+            broker.bootstrap, kafka.spans_topic, lambda r: {x.key.decode() for x in r} >= acked, 60
+        )
+        assert {x.key.decode() for x in records} >= acked
+    finally:
+        broker.run("stop")
