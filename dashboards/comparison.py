@@ -13,7 +13,7 @@ from grafana_foundation_sdk.builders import (
 from grafana_foundation_sdk.models.common import BarGaugeDisplayMode, VizOrientation
 
 from dashboards import queries as q
-from dashboards.names import ERRORS, ERRORS_RESOLVED, RUN_ERRORS, RUNS
+from dashboards.names import ERRORS, ERRORS_FINAL, ERRORS_RESOLVED, RUNS
 from dashboards.panels import (
     fixed,
     label_variable,
@@ -27,7 +27,7 @@ from dashboards.panels import (
     version_variable,
     window_variable,
 )
-from dashboards.promql import group, ratio
+from dashboards.promql import group, or_zero, ratio
 
 UID = "rebound-model-comparison"
 SIDES = ("A", "B")
@@ -157,30 +157,23 @@ def _by_outcome() -> bargauge.Panel:
     exprs = []
     for side in SIDES:
         where = _model_only(side)
-        in_failed = q.total(f"{RUN_ERRORS}_sum", "$__range", where, outcome=NOT_PASSED)
-        unrecovered = q.total(ERRORS_RESOLVED, "$__range", where, status="unrecovered")
-        fatal = q.total(ERRORS_RESOLVED, "$__range", where, fatal="true")
-        exprs += [
-            (q.recovery_rate("$__range", where), f"{side} all runs"),
-            (f"clamp_min(1 - {ratio(unrecovered, in_failed)}, 0)", f"{side} not passed, at least"),
-            (f"1 - {ratio(fatal, in_failed)}", f"{side} not passed, at most"),
-        ]
+        for outcome, name in (("passed", "passed runs"), (NOT_PASSED, "not passed")):
+            judged = q.total(ERRORS_FINAL, "$__range", where, run_outcome=outcome)
+            recovered = q.total(
+                ERRORS_FINAL, "$__range", where, run_outcome=outcome, status="recovered"
+            )
+            exprs.append((ratio(or_zero(recovered, judged), judged), f"{side} {name}"))
     return panel(
         bargauge.Panel()
         .display_mode(BarGaugeDisplayMode.BASIC)
         .orientation(VizOrientation.HORIZONTAL)
         .min(0)
         .max(1),
-        "Recovery in runs not passed vs all runs",
-        "Does a side recover less in the runs it does not pass? rebound_errors_resolved_total "
-        "has no run-outcome label, so for runs that did not pass (failed, aborted, unknown) "
-        "the recovery rate is bounded rather than measured, with their errors taken from "
-        "rebound_run_errors{outcome}. At least = 1 - every unrecovered error / errors in those "
-        "runs: a sure lower bound and a close estimate, since passed runs leave few errors "
-        "unrecovered. At most = 1 - fatal errors / errors in those runs (fatal errors never "
-        "occur in passed runs): sure but loose. Passed runs recover almost all their errors "
-        "by the recovery rules, so the gap between 'all runs' and 'at least' is the price of "
-        "failing. Filtered by model only.",
+        "Recovery rate: passed runs vs runs not passed",
+        "Do passed runs recover more than failed ones? Recovered share of errors as finally "
+        "judged when their run closed (rebound_errors_final_total{run_outcome}), for passed "
+        "runs and for runs that did not pass (failed, aborted, unknown), over the selected "
+        "range. The gap is the price of failing. Filtered by model only.",
         targets(*exprs, instant=True),
         unit="percentunit",
     )

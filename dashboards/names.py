@@ -8,6 +8,7 @@ from __future__ import annotations
 
 ERRORS = "rebound_errors_total"
 ERRORS_RESOLVED = "rebound_errors_resolved_total"
+ERRORS_FINAL = "rebound_errors_final_total"
 RUNS = "rebound_runs_total"
 RUN_ERRORS = "rebound_run_errors"
 STEPS_TO_RECOVERY = "rebound_steps_to_recovery"
@@ -41,6 +42,7 @@ HISTOGRAMS = frozenset(
 LABELS: dict[str, tuple[str, ...]] = {
     ERRORS: ("model", "agent_version", "category", "type"),
     ERRORS_RESOLVED: ("model", "agent_version", "category", "type", "status", "fatal"),
+    ERRORS_FINAL: ("model", "agent_version", "category", "status", "fatal", "run_outcome"),
     RUNS: ("model", "agent_version", "outcome"),
     RUN_ERRORS: ("model", "outcome"),
     STEPS_TO_RECOVERY: ("model", "category"),

@@ -56,6 +56,12 @@ class Metrics:
             ["model", "agent_version", "category", "type", "status", "fatal"],
             registry=registry,
         )
+        self.finals = Counter(
+            "rebound_errors_final_total",
+            "Errors as finally judged when their run closed, by the run's outcome",
+            ["model", "agent_version", "category", "status", "fatal", "run_outcome"],
+            registry=registry,
+        )
         self.runs = Counter(
             "rebound_runs_total",
             "Finished agent runs",
@@ -158,10 +164,13 @@ class Metrics:
         for item in outputs:
             if isinstance(item, RunClosed):
                 self._run(item)
-            elif item.transition == "open":
-                self._opened(item)
-            elif item.transition == "resolved":
-                self._resolved(item)
+            else:
+                if item.transition == "open":
+                    self._opened(item)
+                elif item.transition == "resolved":
+                    self._resolved(item)
+                if item.final:
+                    self._final(item)
 
     def _opened(self, em: Emission) -> None:
         ev = em.event
@@ -194,6 +203,18 @@ class Metrics:
                 self._child(self.seconds_to_recovery, model, ev.category).observe(
                     ev.seconds_to_recovery
                 )
+
+    def _final(self, em: Emission) -> None:
+        ev = em.event
+        self._child(
+            self.finals,
+            self.model_label(ev.model),
+            self.version_label(ev.agent_version),
+            ev.category,
+            ev.status,
+            "true" if ev.fatal else "false",
+            ev.run_outcome,
+        ).inc()
 
     def _run(self, run: RunClosed) -> None:
         model = self.model_label(run.model)

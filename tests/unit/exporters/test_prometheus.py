@@ -72,6 +72,21 @@ def test_counts_follow_outputs_and_are_not_doubled() -> None:
         == 1
     )
     assert get("rebound_runs_total", {**base, "outcome": "failed"}) == 1
+    final = {**base, "run_outcome": "failed"}
+    assert (
+        get(
+            "rebound_errors_final_total",
+            {**final, "category": "filesystem", "status": "recovered", "fatal": "false"},
+        )
+        == 1
+    )
+    assert (
+        get(
+            "rebound_errors_final_total",
+            {**final, "category": "network", "status": "unrecovered", "fatal": "true"},
+        )
+        == 1
+    )
     assert get("rebound_run_errors_sum", {"model": "m1", "outcome": "failed"}) == 2
     assert get("rebound_steps_to_recovery_count", {"model": "m1", "category": "filesystem"}) == 1
     assert get("rebound_spans_total", {"kind": "tool"}) == 4
