@@ -227,10 +227,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self, content_type: str | None) -> bytes | Reply:
         """The request body, or the error reply when it cannot or must not be read."""
-        if self.headers.get("Transfer-Encoding"):
-            self.close_connection = True
-            message = "chunked bodies are not supported: send Content-Length"
-            return status_reply(411, message, content_type)
+        encoding = self.headers.get("Transfer-Encoding")
+        if encoding:
+            if encoding.strip().lower() != "chunked":
+                self.close_connection = True
+                return status_reply(
+                    501, f"Transfer-Encoding {encoding[:40]} not supported", content_type
+                )
+            return self._read_chunked(content_type)
         try:
             length = int(self.headers.get("Content-Length", ""))
         except ValueError:
@@ -248,6 +252,38 @@ class _Handler(BaseHTTPRequestHandler):
             message = f"body ended after {len(body)} of {length} bytes"
             return status_reply(400, message, content_type)
         return body
+
+    def _read_chunked(self, content_type: str | None) -> bytes | Reply:
+        """A chunked body, bounded by the same size limit as a Content-Length one.
+
+        An oversized body is read on (and dropped) up to the drain limit, so the client
+        gets the 413 instead of a reset connection.
+        """
+        limit = self.server.receiver.max_body_bytes
+        parts: list[bytes] = []
+        size = 0
+        while True:
+            try:
+                chunk = int(self.rfile.readline(1024).split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                self.close_connection = True
+                return status_reply(400, "malformed chunked body", content_type)
+            if chunk == 0 or size + chunk > limit + _DRAIN_LIMIT:
+                break
+            data = self.rfile.read(chunk)
+            self.rfile.readline(8)
+            if len(data) < chunk:
+                self.close_connection = True
+                return status_reply(400, "chunked body ended early", content_type)
+            size += chunk
+            if size <= limit:
+                parts.append(data)
+        if chunk != 0 or size > limit:
+            self.close_connection = True
+            return self._oversized(size + chunk)
+        while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+            pass  # trailers
+        return b"".join(parts)
 
     def _oversized(self, length: int) -> Reply:
         receiver = self.server.receiver

@@ -84,6 +84,9 @@ class KafkaSpanSink:
         return True
 
     def close(self, timeout: float = 10.0) -> None:
-        """Flush and close the producer."""
-        self.producer.flush(timeout=timeout)
+        """Flush and close the producer; what was never acknowledged was answered 503."""
+        try:
+            self.producer.flush(timeout=timeout)
+        except KafkaError as exc:
+            log.warning("closing with unacknowledged messages (their requests got 503): %s", exc)
         self.producer.close(timeout=timeout)

@@ -325,10 +325,20 @@ def test_other_paths_and_methods(
     assert headers["Allow"] == allow
 
 
-def test_chunked_body_without_length_is_refused(serve: Serve) -> None:
-    status, _, _ = call(serve(), iter([_json_spans("00f067aa0ba902b7")]), JSON)
+def test_chunked_body_is_read(serve: Serve) -> None:
+    running = serve()
+    body = _json_spans("00f067aa0ba902b7", "00f067aa0ba902b8")
+    status, _, _ = call(running, iter([body[:10], body[10:]]), JSON)
 
-    assert status == 411
+    assert status == 200
+    assert len(running.sink.spans) == 2
+
+
+def test_oversized_chunked_body_is_refused(serve: Serve) -> None:
+    running = serve(max_body_bytes=1024)
+    status, _, _ = call(running, iter([b"x" * 600, b"x" * 600]), JSON)
+
+    assert status == 413
 
 
 def test_keep_alive_connection_serves_several_requests(serve: Serve) -> None:
