@@ -167,6 +167,7 @@ def _kafka_flags(parser: argparse.ArgumentParser) -> None:
 _SETTING_KEYS = (
     "receiver.host",
     "receiver.http_port",
+    "receiver.grpc_port",
     "metrics.host",
     "metrics.port",
     "log_level",

@@ -13,6 +13,7 @@ from prometheus_client import Counter as PromCounter
 
 from collector.http import OtlpHttpReceiver
 from collector.kafka_sink import KafkaSpanSink
+from collector.otlp_grpc import OtlpGrpcReceiver
 from exporters.prometheus import TallyCollector
 from rebound.settings import Settings
 from rebound.signals import stop_on_signals
@@ -40,6 +41,7 @@ class CollectorService:
 
     settings: Settings
     receiver: OtlpHttpReceiver
+    grpc: OtlpGrpcReceiver | None
     sink: KafkaSpanSink
     metrics_server: Any
     registry: CollectorRegistry
@@ -55,6 +57,8 @@ class CollectorService:
     def stop(self) -> None:
         """Stop receiving, flush the producer, stop the metrics endpoint."""
         self.receiver.stop()
+        if self.grpc is not None:
+            self.grpc.stop()
         self.sink.close()
         self.metrics_server.shutdown()
         self.metrics_server.server_close()
@@ -90,6 +94,17 @@ def start_collector(settings: Settings) -> CollectorService:
         settings.metrics.port, settings.metrics.host, registry=registry
     )
     receiver.start()
+    grpc = None
+    if settings.receiver.grpc_port is not None:
+        grpc = OtlpGrpcReceiver(
+            settings.receiver.host,
+            settings.receiver.grpc_port,
+            sink,
+            settings.receiver.max_body_bytes,
+            stats=tally,
+            max_value_chars=settings.receiver.max_attribute_chars,
+        )
+        grpc.start()
     log.info(
         "rebound collector: OTLP/HTTP on %s:%d → Kafka %s topic %s",
         settings.receiver.host,
@@ -97,7 +112,7 @@ def start_collector(settings: Settings) -> CollectorService:
         settings.kafka.bootstrap_servers,
         settings.kafka.spans_topic,
     )
-    return CollectorService(settings, receiver, sink, metrics_server, registry)
+    return CollectorService(settings, receiver, grpc, sink, metrics_server, registry)
 
 
 def run_collector(settings: Settings) -> int:

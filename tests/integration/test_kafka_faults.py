@@ -249,7 +249,9 @@ def test_broker_outage_answers_503_and_loses_no_acknowledged_span(tmp_path: Path
             spans_topic=new_topic(broker.bootstrap, 2),
             ack_timeout_seconds=2,
         )
-        settings = load_settings(**{"receiver.http_port": 0, "metrics.port": 0})
+        settings = load_settings(
+            **{"receiver.http_port": 0, "receiver.grpc_port": 0, "metrics.port": 0}
+        )
         collector = start_collector(settings.model_copy(update={"kafka": kafka}))
         acked: set[str] = set()
         status: Counter[int] = Counter()

@@ -112,7 +112,9 @@ def wait_finals(kafka: KafkaSettings, expected: dict[str, dict[str, object]]) ->
 
 
 def test_collector_to_classifier_matches_replay(kafka: KafkaSettings, member: Member) -> None:
-    settings = load_settings(**{"receiver.http_port": 0, "metrics.port": 0})
+    settings = load_settings(
+        **{"receiver.http_port": 0, "receiver.grpc_port": 0, "metrics.port": 0}
+    )
     settings = settings.model_copy(update={"kafka": kafka})
     collector = start_collector(settings)
     try:
