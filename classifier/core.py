@@ -6,6 +6,7 @@ same spans in any order give the same final events.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import logging
 from collections import Counter, OrderedDict
@@ -30,15 +31,30 @@ log = logging.getLogger(__name__)
 
 COMMAND_LIMIT = 1024
 MESSAGE_LIMIT = 2048
+RECOVERY_ACTION_LIMIT = 256
 
 
+@functools.lru_cache(maxsize=4096)
 def rfc3339(ns: int) -> str:
-    """Nanoseconds since the epoch as an RFC 3339 UTC timestamp (milliseconds)."""
+    """Nanoseconds since the epoch as an RFC 3339 UTC timestamp (milliseconds).
+
+    Cached: an error's records repeat its detection and recovery times.
+    """
     return (
         datetime.fromtimestamp(ns / 1e9, UTC)
         .isoformat(timespec="milliseconds")
         .replace("+00:00", "Z")
     )
+
+
+@functools.lru_cache(maxsize=256)  # repeats come close together, within a run
+def _shown(text: str, limit: int) -> str:
+    """``text`` redacted and capped, as events carry it.
+
+    Cached: agents retry failing commands and get the same messages back, and a recovery
+    is reported while its run is live and again when it closes.
+    """
+    return cap(redact(text), limit)
 
 
 class Classifier:
@@ -170,8 +186,8 @@ class Classifier:
             return
         run.errors[step.span_id] = ErrorState(
             record=record,
-            message=cap(redact(detection.message), MESSAGE_LIMIT),
-            command=cap(redact(step.command), COMMAND_LIMIT) if step.command else None,
+            message=_shown(detection.message, MESSAGE_LIMIT),
+            command=_shown(step.command, COMMAND_LIMIT) if step.command else None,
             seen_at=now,
             classify_seconds=took,
         )
@@ -192,7 +208,7 @@ class Classifier:
             out.append(self._emit_open(run, state, positions, now))
         if run.new_success:
             run.new_success = False
-            for i, res in find_recoveries(run.steps).items():
+            for i, res in find_recoveries(run.steps, run.successes()).items():
                 state = run.errors[run.steps[i].span_id]
                 if not state.resolved:
                     out.append(self._emit(run, state, positions, res, "running", final=False))
@@ -240,7 +256,7 @@ class Classifier:
         for state in run.errors.values():
             if state.last is None:
                 out.append(self._emit_open(run, state, positions, run.last_seen))
-        resolutions = resolve_run(run.steps, outcome)
+        resolutions = resolve_run(run.steps, outcome, run.successes())
         for i, res in sorted(resolutions.items()):
             state = run.errors[run.steps[i].span_id]
             out.append(self._emit(run, state, positions, res, outcome, final=True))
@@ -301,7 +317,7 @@ class Classifier:
             seconds_to_recovery=None
             if recovery is None
             else round(max(0.0, (recovery.end_ns - record.end_ns) / 1e9), 3),
-            recovery_action=cap(redact(res.action), 256) if res.action else None,
+            recovery_action=_shown(res.action, RECOVERY_ACTION_LIMIT) if res.action else None,
             run_outcome="unknown" if outcome == "running" else outcome,
             detected_at=rfc3339(record.end_ns),
             resolved_at=resolved_at,

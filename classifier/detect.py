@@ -36,6 +36,7 @@ _SHELLS = frozenset({"bash", "sh", "zsh", "dash", "env"})
 _GIT_SPEAKERS = frozenset({"fatal", "error"})
 _PROBE_TYPES = frozenset({"command_not_found", "file_not_found"})
 _SEARCH_NOISE = frozenset({"file_not_found", "permission_denied_access", "path_type_mismatch"})
+_SPEAKER_END = re.compile(r"\s*:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +98,15 @@ class Detector:
         return data, found
 
     def _detect_tool(self, step: Step) -> Detection | None:
-        command = Command.parse(step.command)
         output = strip_echo(clean(step.output), step.command)
         error_text = informative_error_text(step.error_text)
         text = f"{error_text}\n{output}" if error_text else output
         data, found = self._scan(text, "output", "tool")
+        code = step.exit_code
+        exit_failed = code is not None and code != 0
+        if not found and not exit_failed and not step.failed_signal:
+            return None  # the common success: nothing below could call it a failure
+        command = Command.parse(step.command)
         if command.is_viewer():
             found = [f for f in found if _speaks_for_step(f, data, command)]
         searchers = command.searchers()
@@ -116,8 +121,6 @@ class Detector:
                 return None
         if command.is_probe() and all(f.signature.type in _PROBE_TYPES for f in found):
             return None
-        code = step.exit_code
-        exit_failed = code is not None and code != 0
         if exit_failed and not found and code is not None and command.informational(code):
             return None
         if not exit_failed and not step.failed_signal:
@@ -178,7 +181,7 @@ def _speaker(found: _Found, data: bytes) -> str:
     if found.hit is None:
         return ""
     line = data[found.hit.start : found.hit.end].decode("utf-8", "replace").lstrip().lower()
-    return re.split(r"\s*:", line, maxsplit=1)[0].rsplit("/", 1)[-1]
+    return _SPEAKER_END.split(line, maxsplit=1)[0].rsplit("/", 1)[-1]
 
 
 def _speaks_for_step(found: _Found, data: bytes, command: Command) -> bool:

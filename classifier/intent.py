@@ -9,6 +9,7 @@ the file they edit.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -100,6 +101,8 @@ _ALIASES = {
 _RUNNERS = {"python": ("-m",), "uv": ("run",), "poetry": ("run",), "npx": (), "pipx": ("run",)}
 _VERSION_SPEC = re.compile(r"(?:\[.*?\])?(?:[=<>!~^@]=?.*)$")
 _TARGET_CUT = re.compile(r"::.*$")
+_PYTHON = re.compile(r"python[\d.]*")
+_PIP = re.compile(r"pip[\d.]*")
 _HELP_FLAGS = frozenset({"--help", "-h", "-help", "--version", "-V", "help", "-?", "--usage"})
 INSTALL_SUBCOMMANDS = frozenset({"install", "add", "i", "get"})
 SERVICE_PROGRAMS = frozenset({"systemctl", "service"})
@@ -165,9 +168,9 @@ def program_name(token: str) -> str:
     low = name.lower()
     if low.endswith(".exe"):
         low = low[:-4]
-    if re.fullmatch(r"python[\d.]*", low):
+    if _PYTHON.fullmatch(low):
         return "python"
-    if re.fullmatch(r"pip[\d.]*", low):
+    if _PIP.fullmatch(low):
         return "pip"
     return _ALIASES.get(low, low)
 
@@ -206,8 +209,12 @@ def _positional(toks: list[str]) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=2048)
 def shell_intent(command: str) -> Intent | None:
-    """Intent of a shell command line, or None when nothing meaningful runs."""
+    """Intent of a shell command line, or None when nothing meaningful runs.
+
+    Cached: agents repeat commands, and an Intent is immutable.
+    """
     toks = main_segment(command)
     if not toks:
         return None
@@ -271,12 +278,17 @@ def edit_intent(tool: str, command: str | None) -> Intent:
     return Intent(tool, None, target)
 
 
+@functools.lru_cache(maxsize=256)
+def _llm_intent(model: str | None) -> Intent:
+    return Intent("llm", model, None)  # one shared (immutable) Intent per model
+
+
 def step_intent(
     tool: str | None, command: str | None, kind: str, model: str | None
 ) -> Intent | None:
     """The intent of a step: model calls key on the model, shell tools on the command."""
     if kind == "llm":
-        return Intent("llm", model, None)
+        return _llm_intent(model)
     name = (tool or "").lower()
     base = name.rsplit(":", 1)[-1]
     if base in _EDIT_TOOLS or name.startswith("swe-agent:"):

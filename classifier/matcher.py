@@ -15,10 +15,13 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import platform
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Literal, NamedTuple, Protocol
 
+from classifier import dbcache, regexinfo
 from classifier.regexinfo import check_pattern, required_literals, required_words
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,8 @@ BackendName = Literal["hyperscan", "python"]
 DEFAULT_WINDOW_KB = 16
 _GAP = "\n"
 _TOKEN = re.compile(rb"\w+")
+_CACHE_NAME = "hyperscan-signatures"
+_CACHE_FORMAT = 1  # bump when the serialised form or its flags change
 
 
 class PatternSpec(Protocol):
@@ -118,9 +123,9 @@ class _HyperscanBackend:
     name: BackendName = "hyperscan"
 
     def __init__(self, specs: Sequence[PatternSpec], hs: Any) -> None:
-        key = tuple((s.pattern, bool(s.flags & re.IGNORECASE)) for s in specs)
-        # Compiling takes ~0.5 s; each matcher still gets its own database (and scratch).
-        self._db = hs.loadb(_compiled(key), mode=hs.HS_MODE_BLOCK)
+        key = tuple((s.pattern, int(s.flags)) for s in specs)
+        # Each matcher still gets its own database (and scratch) from the shared bytes.
+        self._db = hs.loadb(_serialised(key), mode=hs.HS_MODE_BLOCK)
         self._db.scratch = hs.Scratch(self._db)
 
     def first_ends(self, data: bytes) -> dict[int, int]:
@@ -131,14 +136,29 @@ class _HyperscanBackend:
 
 
 @functools.lru_cache(maxsize=4)
-def _compiled(patterns: tuple[tuple[str, bool], ...]) -> bytes:
-    """The serialised Hyperscan database of ``(pattern, caseless)`` pairs, compiled once."""
+def _serialised(patterns: tuple[tuple[str, int], ...]) -> bytes:
+    """The serialised Hyperscan database of ``(pattern, flags)`` pairs, built once.
+
+    Compiling takes ~0.5 s, so the bytes are also kept on disk (``dbcache``). A file
+    there was written only after its patterns passed ``check_pattern``; the key holds
+    the checker's source, so a stricter checker never trusts an older file.
+    """
     hs = _load_hyperscan()
     assert hs is not None
-    flags = [
-        hs.HS_FLAG_MULTILINE | hs.HS_FLAG_SINGLEMATCH | (hs.HS_FLAG_CASELESS if caseless else 0)
-        for _, caseless in patterns
-    ]
+    key = dbcache.key_of(_CACHE_FORMAT, hs.__version__, platform.machine(), _checker(), patterns)
+    data = dbcache.read(_CACHE_NAME, key)
+    if data is not None and _loads(hs, data):
+        return data
+    for pattern, flags in patterns:
+        check_pattern(pattern, re.RegexFlag(flags))
+    data = _compile(hs, patterns)
+    dbcache.write(_CACHE_NAME, key, data)
+    return data
+
+
+def _compile(hs: Any, patterns: tuple[tuple[str, int], ...]) -> bytes:
+    base = hs.HS_FLAG_MULTILINE | hs.HS_FLAG_SINGLEMATCH
+    flags = [base | (hs.HS_FLAG_CASELESS if f & re.IGNORECASE else 0) for _, f in patterns]
     db = hs.Database(mode=hs.HS_MODE_BLOCK)
     db.compile(
         expressions=[p.encode("ascii") for p, _ in patterns],
@@ -147,6 +167,21 @@ def _compiled(patterns: tuple[tuple[str, bool], ...]) -> bytes:
         flags=flags,
     )
     return bytes(hs.dumpb(db))
+
+
+def _loads(hs: Any, data: bytes) -> bool:
+    """Whether this Hyperscan accepts ``data`` (another build or CPU may not)."""
+    try:
+        hs.Scratch(hs.loadb(data, mode=hs.HS_MODE_BLOCK))  # scratch checks the platform
+    except hs.error as exc:
+        log.info("recompiling the signature database: cached copy refused (%s)", exc)
+        return False
+    return True
+
+
+@functools.cache
+def _checker() -> str:
+    return dbcache.key_of(Path(regexinfo.__file__).read_bytes())
 
 
 def _record(index: int, _start: int, end: int, _flags: int, found: dict[int, int]) -> None:
@@ -170,15 +205,17 @@ class Matcher:
     """
 
     def __init__(self, specs: Sequence[PatternSpec], backend: BackendName | None = None) -> None:
-        for spec in specs:
-            check_pattern(spec.pattern, spec.flags)
         wanted = backend or os.environ.get("REBOUND_MATCHER", "hyperscan")
         hs = _load_hyperscan() if wanted != "python" else None
         if wanted == "hyperscan" and hs is None:
             log.warning("hyperscan is not importable; using the pure-Python matcher")
-        self._impl: _PythonBackend | _HyperscanBackend = (
-            _HyperscanBackend(specs, hs) if hs is not None else _PythonBackend(specs)
-        )
+        self._impl: _PythonBackend | _HyperscanBackend
+        if hs is not None:
+            self._impl = _HyperscanBackend(specs, hs)  # checks the patterns when it compiles
+        else:
+            for spec in specs:
+                check_pattern(spec.pattern, spec.flags)
+            self._impl = _PythonBackend(specs)
         self.size = len(specs)
 
     @property

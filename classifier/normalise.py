@@ -179,10 +179,17 @@ def exit_code_in_text(output: str) -> int | None:
     tail = output[-400:]
     head = output[:200]
     for part in (tail, head):
-        hits = _EXIT_IN_TEXT.findall(part)
+        hits = _EXIT_IN_TEXT.findall(part) if _may_hold_exit_code(part) else None
         if hits:
             return int(hits[-1])
     return None
+
+
+def _may_hold_exit_code(text: str) -> bool:
+    # Every form says "exit…code/status" or "returncode". Those letters have no non-ASCII
+    # case partners (unlike i and s), so lower() finds all that the caseless regex could.
+    low = text.lower()
+    return ("code" in low or "tatu" in low) and ("ex" in low or "returncode" in low)
 
 
 def truncate(text: str, limit: int) -> str:

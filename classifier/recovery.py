@@ -10,6 +10,7 @@ last occurrence of its (intent, type).
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
@@ -57,22 +58,34 @@ STRICT_TYPES = frozenset(
 # Error types about the form of the call, not its goal: a later successful step of the
 # same kind (a well-formed call of a real tool) shows the agent got back on track.
 ANY_STEP_TYPES = frozenset({"malformed_tool_call", "unknown_tool"})
-# Harness actions that end a run: they succeed, but are no sign of getting back on track.
+# Harness actions that end a run: they succeed, but are no sign of getting back on track
+# (matched in the tool name, and as the start of the program).
 _META = ("submit", "exit")
+_META_IN_TOOL = re.compile("|".join(_META))
 BUDGET_TYPES = frozenset({"step_or_budget_limit"})
 OUTCOMES_FATAL = frozenset({"failed", "aborted"})
 ACTION_LIMIT = 200
 
 
-class _SuccessIndex:
-    """Positions of successful steps per match key, for 'first success after i' queries."""
+class SuccessIndex:
+    """Positions of successful steps per match key, for 'first success after i' queries.
 
-    def __init__(self, steps: Sequence[StepRecord]) -> None:
+    Built from a run's steps; a live run keeps it current by ``append``-ing each step
+    that lands at the end, so recovery checks need not rebuild it.
+    """
+
+    def __init__(self, steps: Sequence[StepRecord] = ()) -> None:
         self._at: dict[Hashable, list[int]] = defaultdict(list)
-        for i, step in enumerate(steps):
-            if step.succeeded and step.intent is not None:
-                for key in _keys(step):
-                    self._at[key].append(i)
+        self.size = 0
+        for step in steps:
+            self.append(step)
+
+    def append(self, step: StepRecord) -> None:
+        """Index ``step`` as the step at position ``size``."""
+        if step.succeeded and step.intent is not None:
+            for key in _keys(step):
+                self._at[key].append(self.size)
+        self.size += 1
 
     def first_after(self, key: Hashable, i: int) -> int | None:
         where = self._at.get(key)
@@ -86,7 +99,7 @@ def _keys(step: StepRecord) -> list[Hashable]:
     intent = step.intent
     assert intent is not None
     keys: list[Hashable] = [("k", intent.key), ("c", intent.coarse)]
-    if not any(m in (step.tool or "") for m in _META) and not intent.program.startswith(_META):
+    if not _META_IN_TOOL.search(step.tool or "") and not intent.program.startswith(_META):
         keys.append(("a", step.kind))
     if step.effect is not None:
         keys.append(("e", step.effect))
@@ -112,9 +125,15 @@ def _action(step: StepRecord) -> str:
     return text if len(text) <= ACTION_LIMIT else text[: ACTION_LIMIT - 1] + "…"
 
 
-def find_recoveries(steps: Sequence[StepRecord]) -> dict[int, Resolution]:
-    """Errors that a later step already fixed: ``{error position: Resolution}``."""
-    index = _SuccessIndex(steps)
+def find_recoveries(
+    steps: Sequence[StepRecord], index: SuccessIndex | None = None
+) -> dict[int, Resolution]:
+    """Errors that a later step already fixed: ``{error position: Resolution}``.
+
+    ``index``, when given, must be ``SuccessIndex(steps)`` (kept current by the caller).
+    """
+    if index is None:
+        index = SuccessIndex(steps)
     found: dict[int, Resolution] = {}
     for i, step in enumerate(steps):
         if step.error is None:
@@ -126,7 +145,9 @@ def find_recoveries(steps: Sequence[StepRecord]) -> dict[int, Resolution]:
     return found
 
 
-def resolve_run(steps: Sequence[StepRecord], outcome: str) -> dict[int, Resolution]:
+def resolve_run(
+    steps: Sequence[StepRecord], outcome: str, index: SuccessIndex | None = None
+) -> dict[int, Resolution]:
     """Final status of every error of a closed run, keyed by its position in ``steps``.
 
     Fatal is the error the run ended on: the last unrecovered one of a failed or aborted
@@ -134,7 +155,7 @@ def resolve_run(steps: Sequence[StepRecord], outcome: str) -> dict[int, Resoluti
     to fail at something else, do not page anyone). A run with no recorded outcome that the
     harness stopped on its step or cost budget counts as aborted here.
     """
-    result = find_recoveries(steps)
+    result = find_recoveries(steps, index)
     failed_again: set[Hashable] = set()
     fatal_left = outcome in OUTCOMES_FATAL or (outcome == "unknown" and _budget_stop(steps))
     for i in range(len(steps) - 1, -1, -1):

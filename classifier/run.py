@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from classifier.events import ErrorEvent
 from classifier.normalise import RunFacts
 from classifier.records import StepRecord
+from classifier.recovery import SuccessIndex
 
 
 @dataclass(slots=True)
@@ -47,14 +48,25 @@ class RunState:
     first_position: int | None = None
     new_success: bool = False
     dropped_steps: int = 0
+    # the success index of ``steps``; None when it must be rebuilt
+    _successes: SuccessIndex | None = field(default=None, init=False, repr=False, compare=False)
 
     def add_step(self, record: StepRecord) -> None:
         """Insert a step at its place by start time (spans arrive out of order)."""
         if self.steps and record.order < self.steps[-1].order:
             insort(self.steps, record, key=lambda s: s.order)
+            self._successes = None  # positions after it moved
         else:
             self.steps.append(record)
+            if self._successes is not None:
+                self._successes.append(record)
         self.end_ns = max(self.end_ns, record.end_ns)
+
+    def successes(self) -> SuccessIndex:
+        """The success index of ``steps``, built when first needed, then kept current."""
+        if self._successes is None:
+            self._successes = SuccessIndex(self.steps)
+        return self._successes
 
     def learn(self, facts: RunFacts, from_llm: bool) -> None:
         """Fold what one span told about the run into its facts."""

@@ -26,27 +26,105 @@ class Pipeline:
     joiner: str  # "" for the first, else one of ";", "\n", "&", "&&", "||"
 
 
+# One token per match: a run of ordinary characters (with the blanks that end its word,
+# if any), or one thing that may be special. Whether ``(``, ``{``, ``#`` and ``&`` are
+# special depends on the word so far, so the scanner decides those.
+_TOKEN = re.compile(
+    r"(?P<plain>[^ \t\n\\'\"`$({#<&|;]+)(?P<ended>[ \t]+)?"
+    r"|(?P<blank>[ \t]+)"
+    r"|(?P<quote>['\"`])"
+    r"|(?P<escape>\\)"
+    r"|(?P<open>\$\(|[({])"
+    r"|(?P<comment>\#)"
+    r"|(?P<heredoc><<(?!<))"
+    r"|(?P<list>&&|\|\||[;\n])"
+    r"|(?P<pipe>\|&?)"
+    r"|(?P<amp>&)"
+    r"|(?P<char>[\s\S])"
+)
+_HEREDOC = re.compile(r"<<-?[ \t]*(['\"]?)([^\s'\";&|<>()]+)\1")
+# Inside quotes that honour backslashes: everything up to the closing quote.
+_ESCAPED_UNTIL = {q: re.compile(rf"(?:[^\\{q}]+|\\[\s\S])*") for q in '"`'}
+# Inside ``(…)``/``{…}``: the next character that can change the nesting depth.
+_NESTING = {
+    opener: re.compile(rf"['\"`{re.escape(opener + closer)}]") for opener, closer in _PAIRS.items()
+}
+
+
 class _Scanner:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
         self.pipelines: list[Pipeline] = []
         self.commands: list[tuple[str, ...]] = []
-        self.words: list[str] = []
-        self.word: list[str] = []
+        self.words: list[str] = []  # of the current command (cleared, never replaced)
+        self.word: list[str] = []  # pieces of the current word (cleared, never replaced)
         self.joiner = ""
         self.heredocs: list[str] = []
+
+    def run(self) -> tuple[Pipeline, ...]:
+        text, match, word, words = self.text, _TOKEN.match, self.word, self.words
+        while self.pos < len(text):
+            token = match(text, self.pos)
+            assert token is not None  # the last alternative matches any character
+            self.pos = token.end()
+            kind = token.lastgroup
+            if kind == "ended":  # the most common token: a whole word, or its last piece
+                if word:
+                    word.append(token.group("plain"))
+                    self.end_word()
+                else:
+                    words.append(token.group("plain"))
+            elif kind == "plain":
+                word.append(token.group())
+            elif kind == "blank":
+                self.end_word()
+            else:
+                self.special(kind, token.group(), token.start())
+        self.end_pipeline("")
+        return tuple(self.pipelines)
+
+    def special(self, kind: str | None, token: str, start: int) -> None:
+        if kind == "quote":
+            self.word.append(self.read_until(token, escapes=token != "'"))
+        elif kind == "escape":
+            escaped = self.text[self.pos : self.pos + 1]
+            if escaped != "\n":  # a backslash-newline continues the line
+                self.word.append(escaped)
+            self.pos += 1
+        elif kind == "open" and (token == "$(" or not self.word):
+            self.word.append(token + self.read_balanced(token[-1]))
+        elif kind == "comment" and not self.word:
+            end = self.text.find("\n", self.pos)
+            self.pos = len(self.text) if end < 0 else end
+        elif kind == "heredoc":
+            self.heredoc(start)
+        elif kind == "list":
+            self.end_pipeline(token)
+            if token == "\n":
+                self.skip_heredoc_bodies()
+        elif kind == "pipe":
+            self.end_command()
+        elif kind == "amp" and not self.redirecting():
+            self.end_pipeline("&")
+        else:
+            self.word.append(token)
+
+    def redirecting(self) -> bool:
+        """Whether an ``&`` here belongs to a redirection (``2>&1``, ``&>``), not a list."""
+        after_redirect = bool(self.word) and self.word[-1][-1:] in "<>"
+        return after_redirect or self.text[self.pos : self.pos + 1] == ">"
 
     def end_word(self) -> None:
         if self.word:
             self.words.append("".join(self.word))
-            self.word = []
+            self.word.clear()
 
     def end_command(self) -> None:
         self.end_word()
         if self.words:
             self.commands.append(tuple(self.words))
-        self.words = []
+            self.words.clear()
 
     def end_pipeline(self, next_joiner: str) -> None:
         self.end_command()
@@ -58,90 +136,57 @@ class _Scanner:
         self.commands = []
 
     def read_until(self, closer: str, escapes: bool) -> str:
-        start = self.pos
-        while self.pos < len(self.text):
-            char = self.text[self.pos]
-            if escapes and char == "\\":
-                self.pos += 2
-                continue
-            self.pos += 1
-            if char == closer:
-                return self.text[start : self.pos - 1]
-        return self.text[start:]
+        text, start = self.text, self.pos
+        if escapes:
+            quoted = _ESCAPED_UNTIL[closer].match(text, start)  # always matches, maybe empty
+            end = quoted.end() if quoted else start
+        else:
+            end = text.find(closer, start)
+        if end < 0 or text[end : end + 1] != closer:
+            self.pos = len(text)
+            return text[start:]
+        self.pos = end + 1
+        return text[start:end]
 
     def read_balanced(self, opener: str) -> str:
-        closer, depth, start = _PAIRS[opener], 1, self.pos
-        while self.pos < len(self.text) and depth:
-            char = self.text[self.pos]
-            self.pos += 1
+        depth, start = 1, self.pos
+        search = _NESTING[opener].search
+        while depth:
+            found = search(self.text, self.pos)
+            if found is None:
+                self.pos = len(self.text)
+                break
+            char, self.pos = found.group(), found.end()
             if char in "'\"`":
                 self.read_until(char, escapes=char != "'")
             elif char == opener:
                 depth += 1
-            elif char == closer:
+            else:  # the closer
                 depth -= 1
         return self.text[start : self.pos]
 
     def skip_heredoc_bodies(self) -> None:
-        while self.heredocs and self.pos < len(self.text):
-            end = self.text.find("\n", self.pos)
-            line = self.text[self.pos : len(self.text) if end < 0 else end]
-            self.pos = len(self.text) if end < 0 else end + 1
-            if line.strip() == self.heredocs[0]:
-                self.heredocs.pop(0)
+        for delimiter in self.heredocs:
+            found = _terminator(delimiter).search(self.text, self.pos)
+            if found is None:  # an unterminated body runs to the end
+                self.pos = len(self.text)
+                break
+            self.pos = min(found.end() + 1, len(self.text))
         self.heredocs = []
 
-    def heredoc(self) -> None:
-        match = re.match(r"<<-?[ \t]*(['\"]?)([^\s'\";&|<>()]+)\1", self.text[self.pos :])
+    def heredoc(self, start: int) -> None:
+        match = _HEREDOC.match(self.text, start)
         if match is None:
             self.word.append("<<")
-            self.pos += 2
             return
         self.heredocs.append(match.group(2))
-        self.pos += match.end()
+        self.pos = match.end()
 
-    def step(self) -> None:
-        text, char = self.text, self.text[self.pos]
-        two = text[self.pos : self.pos + 2]
-        if char in " \t":
-            self.end_word()
-        elif char == "\\":
-            if text[self.pos + 1 : self.pos + 2] != "\n":
-                self.word.append(text[self.pos + 1 : self.pos + 2])
-            self.pos += 1
-        elif char in "'\"`":
-            self.pos += 1
-            self.word.append(self.read_until(char, escapes=char != "'"))
-            return
-        elif two == "$(" or (char in "({" and not self.word):
-            prefix = "$(" if two == "$(" else char
-            self.pos += len(prefix)
-            self.word.append(prefix + self.read_balanced(prefix[-1]))
-            return
-        elif char == "#" and not self.word:
-            end = text.find("\n", self.pos)
-            self.pos = len(text) if end < 0 else end
-            return
-        elif two == "<<" and text[self.pos : self.pos + 3] != "<<<":
-            self.heredoc()
-            return
-        elif two in ("&&", "||"):
-            self.end_pipeline(two)
-            self.pos += 1
-        elif char == "|":
-            self.end_command()
-            self.pos += 1 if two == "|&" else 0
-        elif char == "&" and not (self.word and self.word[-1][-1:] in "<>") and two != "&>":
-            self.end_pipeline("&")
-        elif char in ";\n":
-            self.end_pipeline(char)
-            if char == "\n":
-                self.pos += 1
-                self.skip_heredoc_bodies()
-                return
-        else:
-            self.word.append(char)
-        self.pos += 1
+
+@functools.lru_cache(maxsize=64)
+def _terminator(delimiter: str) -> re.Pattern[str]:
+    """The line that ends a heredoc body: the delimiter alone, blanks around it allowed."""
+    return re.compile(rf"^[^\S\n]*{re.escape(delimiter)}[^\S\n]*$", re.MULTILINE)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -150,17 +195,15 @@ def split(command: str) -> tuple[Pipeline, ...]:
 
     Cached: detection and intent both read the same command line.
     """
-    scanner = _Scanner(command)
-    while scanner.pos < len(command):
-        scanner.step()
-    scanner.end_pipeline("")
-    return tuple(scanner.pipelines)
+    return _Scanner(command).run()
 
 
+@functools.lru_cache(maxsize=4096)
 def program(words: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     """The program a simple command runs and its arguments, past env assignments and wrappers.
 
     Redirections are dropped; the program is the basename (``/usr/bin/grep`` → ``grep``).
+    Cached: detection asks it of the same simple commands several times.
     """
     args = [w for w in _without_redirects(words) if w]
     while args:
@@ -190,7 +233,8 @@ def _without_redirects(words: tuple[str, ...]) -> list[str]:
         if skip_next:
             skip_next = False
             continue
-        match = _REDIRECT.match(word)
+        # only a word starting with a digit, "&", "<" or ">" can be a redirection
+        match = _REDIRECT.match(word) if word[:1] in "&<>" or word[:1].isdigit() else None
         if match:
             skip_next = not match.group(1)
             continue

@@ -9,16 +9,22 @@ from __future__ import annotations
 import re
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-_REPEATS = re.compile(r"(.)\1+")
+# A character followed by itself: deleting those leaves one of each run, and a literal
+# (empty) replacement keeps ``sub`` from calling back into Python for every match.
+_REPEATED = re.compile(r"(.)(?=\1)")
 # site.py's complaint about a broken .pth file: printed at every start, never the failure
 _PTH_WARNING = re.compile(
     r"^Error processing line \d+ of [^\n]*\.pth:\n.*?^Remainder of file ignored\n?", re.M | re.S
 )
 _SPACE = re.compile(r"\s+")
+_NON_SPACE = re.compile(r"\S")
+_BAR = "[━█▏▎▍▌▋▊▉#=]{8,}"
 _PROGRESS_FEATURE = re.compile(
-    r"\d{1,3}(?:\.\d+)? ?%|[━█▏▎▍▌▋▊▉#=]{8,}|\bETA\b|\beta \d|[kMG]i?B/s\b|\bit/s\b"
+    rf"\d{{1,3}}(?:\.\d+)? ?%|{_BAR}|\bETA\b|\beta \d|[kMG]i?B/s\b|\bit/s\b"
 )
+_PROGRESS_BAR = re.compile(_BAR)
 _ECHO_LINES = 8
+_ECHO_PREFIX = 40  # characters of the first output line compared with the command
 _PROMPT = re.compile(  # shell prompts that terminal recorders leave in the output
     r"^\s*(?:PS[^>\n]*>\s*(?:prompt)?|\\u@\\h:\S*\s*\$|[\w.-]+@[\w.-]*:\S*\s*\$|PS1:)\s*$"
 )
@@ -48,16 +54,45 @@ def _last_overwrite(line: str) -> str:
 
 
 def _norm(text: str) -> str:
-    return _REPEATS.sub(r"\1", _SPACE.sub("", text))
+    return _REPEATED.sub("", _SPACE.sub("", text))
+
+
+def _norm_head(text: str, size: int) -> str:
+    """``_norm(text)[:size]``, normalising only as much of ``text`` as that needs."""
+    # _norm of a prefix is a prefix of _norm of the whole: grow the prefix until enough.
+    chunk = 4 * size
+    while True:
+        head = _norm(text[:chunk])
+        if len(head) >= size or chunk >= len(text):
+            return head[:size]
+        chunk *= 4
+
+
+def _first_mark(text: str) -> str:
+    """The first non-blank character of the first line ("" when that line is blank)."""
+    found = _NON_SPACE.search(text)
+    if found is None or "\n" in text[: found.start()]:
+        return ""
+    return found.group()
+
+
+def _first_line(text: str) -> str:
+    end = text.find("\n")
+    return text if end < 0 else text[:end]
 
 
 def strip_echo(output: str, command: str | None) -> str:
     """``output`` without leading lines that echo the command back (terminal recorders)."""
     if not command or not output:
         return output
-    first_out = _norm(output.split("\n", 1)[0])
-    first_cmd = _norm(command.split("\n", 1)[0])
-    if len(first_cmd) < 4 or not first_out or not first_cmd.startswith(first_out[:40]):
+    mark = _first_mark(output)
+    if not mark or mark != _first_mark(command):
+        return output  # cheap: an echo begins with the command's first character
+    first_cmd = _norm(_first_line(command))
+    if len(first_cmd) < 4:
+        return output
+    first_out = _norm_head(_first_line(output), _ECHO_PREFIX)
+    if not first_out or not first_cmd.startswith(first_out):
         return output
     whole = _norm(command)
     lines = output.split("\n")
@@ -80,7 +115,13 @@ def informative_error_text(error_text: str) -> str:
 
 def is_progress(line: str) -> bool:
     """True for a progress-bar line (two or more of: percentage, bar, ETA, rate)."""
-    return len(_PROGRESS_FEATURE.findall(line)) >= 2
+    return _may_be_progress(line) and len(_PROGRESS_FEATURE.findall(line)) >= 2
+
+
+def _may_be_progress(line: str) -> bool:
+    # Every feature holds one of these; most lines hold none, and ``in`` is cheap.
+    hinted = "%" in line or "/s" in line or "ETA" in line or "eta " in line
+    return hinted or _PROGRESS_BAR.search(line) is not None
 
 
 def _readable(lines: list[str]) -> list[str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +46,30 @@ def replay(
     Time is event time: the clock is the latest span end seen, so idle timeouts and grace
     periods behave as they did live, and two replays of the same files are identical.
     """
+    with _heap_frozen():
+        return _replay(paths, settings, events_out, progress)
+
+
+@contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """Keep the garbage collector off every object that exists before the replay starts.
+
+    Decoding allocates containers fast, so full collections run often, and each would
+    walk all modules, schemas and caches again: ~15% of a replay's time.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _replay(
+    paths: Sequence[str | Path],
+    settings: Settings,
+    events_out: str | Path | None,
+    progress: bool,
+) -> ReplayResult:
     core = Classifier(settings.classifier)
     result = ReplayResult(summary=Summary())
     writer = JsonlWriter(events_out) if events_out else None

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
 import pytest
 
+from classifier import matcher
 from classifier.matcher import Matcher, window
 from classifier.regexinfo import check_pattern, required_literals, required_words
 from classifier.signatures import SIGNATURES, Signature
@@ -93,3 +95,50 @@ def test_prefilter_literals_and_words() -> None:
 def test_empty_input() -> None:
     for backend in ("hyperscan", "python"):
         assert Matcher(SIGNATURES[:20], backend=backend).scan(b"") == []
+
+
+def test_database_is_loaded_from_the_disk_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    specs = list(SIGNATURES[:30])
+    data = b"npm ERR! code ENOENT\nbash: foo: command not found\nPermission denied\n"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    matcher._serialised.cache_clear()
+    first = _hyperscan_or_skip_specs(specs).scan(data)
+    assert list((tmp_path / "rebound").glob("hyperscan-signatures-*.bin"))
+
+    matcher._serialised.cache_clear()
+    monkeypatch.setattr(matcher, "_compile", _must_not_compile)
+    assert Matcher(specs, backend="hyperscan").scan(data) == first
+
+
+def test_damaged_cache_is_recompiled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    specs = list(SIGNATURES[:30])
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    matcher._serialised.cache_clear()
+    _hyperscan_or_skip_specs(specs)
+    (cached,) = (tmp_path / "rebound").glob("hyperscan-signatures-*.bin")
+    cached.write_bytes(cached.read_bytes()[:32] + b"garbage")  # digest no longer vouches
+    matcher._serialised.cache_clear()
+    data = b"bash: foo: command not found\n"
+    assert Matcher(specs, backend="hyperscan").scan(data) == Matcher(specs, "python").scan(data)
+
+
+def test_bad_pattern_is_refused_by_both_backends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    for backend in ("hyperscan", "python"):
+        with pytest.raises(ValueError):
+            Matcher([Signature("x", r"a\s+b", 1)], backend=backend)
+
+
+def _hyperscan_or_skip_specs(specs: list[Signature]) -> Matcher:
+    built = Matcher(specs, backend="hyperscan")
+    if built.backend != "hyperscan":
+        pytest.skip("hyperscan is not available here")
+    return built
+
+
+def _must_not_compile(*_args: object) -> bytes:
+    raise AssertionError("compiled although the cache holds the database")

@@ -71,6 +71,11 @@ def test_cli_span_with_process_attributes_is_a_tool_step() -> None:
         ("<returncode>3</returncode><output>boom</output>", 3),
         ('{"metadata": {"exit_code": 5}}', 5),
         ("all fine", None),
+        ("EXITED WITH STATUS 4", None),  # "with" between: not the harness' phrase
+        ("Process EXITED_STATUS=6", 6),
+        ("<RETURNCODE> 7", 7),
+        ("next text, code review\nexit status: 9\n" + "x" * 500, 9),  # found in the head
+        ("exit code: 1\n" + "y" * 500 + "\nExit code: 0", 0),  # the tail wins
     ],
 )
 def test_exit_code_read_from_text(text: str, code: int | None) -> None:

@@ -7,7 +7,12 @@ import random
 import pytest
 
 from classifier.core import Classifier
+from classifier.detect import Detection
 from classifier.events import Emission, ErrorEvent, RunClosed
+from classifier.intent import shell_intent
+from classifier.records import StepRecord
+from classifier.recovery import find_recoveries, resolve_run
+from classifier.run import RunState
 from collector.spans import Span
 from tests.support.agentrun import RunBuilder
 
@@ -227,3 +232,24 @@ def test_open_run_bound_evicts_the_oldest() -> None:
         outputs += core.ingest(run.spans(), now=float(i))
     evicted = [o for o in outputs if isinstance(o, RunClosed) and o.evicted]
     assert len(evicted) == 1 and core.runs_evicted == 1 and len(core.runs) == 2
+
+
+def _record(start: int, command: str, failed: bool) -> StepRecord:
+    intent = shell_intent(command)
+    error = Detection("file_not_found", "filesystem", 0.9, "No such file", True) if failed else None
+    return StepRecord(
+        f"{start:016x}", start, start + 1, "tool", "bash", command, intent, None, error
+    )
+
+
+def test_success_index_kept_current_matches_a_rebuilt_one() -> None:
+    rng = random.Random(3)
+    commands = ["cat a.txt", "ls src", "cat b.txt", "make", "pytest -q"]
+    run = RunState(run_id="r", seq=1, created_at=0.0, last_seen=0.0)
+    for n in range(60):
+        start = rng.randrange(1000) if n % 7 == 0 else 1000 + n  # some arrive late
+        run.add_step(_record(start, rng.choice(commands), failed=rng.random() < 0.3))
+        if n % 5 == 0:
+            kept = find_recoveries(run.steps, run.successes())
+            assert kept == find_recoveries(run.steps)
+    assert resolve_run(run.steps, "failed", run.successes()) == resolve_run(run.steps, "failed")

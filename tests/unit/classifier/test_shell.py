@@ -79,3 +79,39 @@ def test_informational_depends_on_program_and_code() -> None:
     assert not Command.parse("pytest").informational(1)
     assert Command.parse("command -v node").is_probe()
     assert not Command.parse(None).is_probe()
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (  # & after a redirection is part of it; a lone & ends the list item
+            "make 2>&1 | tee log & echo started",
+            [((("make", "2>&1"), ("tee", "log")), ""), ((("echo", "started"),), "&")],
+        ),
+        ("cmd &> out.txt; ls", [((("cmd", "&>", "out.txt"),), ""), ((("ls",),), ";")]),
+        ("pytest |& tail -3", [((("pytest",), ("tail", "-3")), "")]),
+        ("echo a\\ b 'c d'\"e\"f", [((("echo", "a b", "c def"),), "")]),
+        ("ls # a comment; rm -rf /\npwd", [((("ls",),), ""), ((("pwd",),), "\n")]),
+        (  # <<- bodies may be indented; CRLF line ends still close them
+            "cat <<-EOF > f\n\tbody | not a pipe\n\tEOF\nls",
+            [((("cat", ">", "f"),), ""), ((("ls",),), "\n")],
+        ),
+        (
+            "python - <<'PY'\r\nprint(1); x && y\r\n  PY  \r\ngit status",
+            [((("python", "-", "\r"),), ""), ((("git", "status"),), "\n")],
+        ),
+        ("cat <<EOF\nnever closed | x", [((("cat",),), "")]),
+        ("echo $(a \"$(b)\" ')') done", [((("echo", "$(a \"$(b)\" ')')", "done"),), "")]),
+        ("{ a; b; } || c", [((("{ a; b; }",),), ""), ((("c",),), "||")]),
+        ("a && && b", [((("a",),), ""), ((("b",),), "&&")]),
+        ('echo "unterminated \\" quote', [((("echo", 'unterminated \\" quote'),), "")]),
+        ("trailing\\", [((("trailing",),), "")]),
+    ],
+)
+def test_split_edge_cases(command: str, expected: list[tuple[object, str]]) -> None:
+    assert [(p.commands, p.joiner) for p in split(command)] == expected
+
+
+def test_program_runs_python_m_past_assignments_and_redirects() -> None:
+    words = ("PYTHONPATH=.", "python3", "-m", "pytest", "-q", "2>", "err.txt")
+    assert program(words) == program(words) == ("pytest", ("-q",))
