@@ -220,7 +220,7 @@ class Classifier:
         self.open_errors += 1
         index = positions[state.record.span_id]
         event = self._event(run, state, index, Resolution("open"), "running")
-        state.last = event
+        state.last = _fields(event)
         stuck = stuck_repeats(run.steps, index) >= self.settings.stuck_repeats
         lag = max(0.0, now - state.record.end_ns / 1e9)
         return Emission(
@@ -243,8 +243,8 @@ class Classifier:
             state.resolved = True
             self.open_errors -= 1
         else:
-            transition = "updated" if event != state.last else "unchanged"
-        state.last = event
+            transition = "updated" if _fields(event) != state.last else "unchanged"
+        state.last = _fields(event)
         return Emission(event, transition, final=final)
 
     def _close(self, run: RunState, evicted: bool = False) -> list[Output]:
@@ -322,3 +322,8 @@ class Classifier:
             detected_at=rfc3339(record.end_ns),
             resolved_at=resolved_at,
         )
+
+
+def _fields(event: ErrorEvent) -> tuple[object, ...]:
+    """An event's field values: enough to tell a changed record, without keeping the event."""
+    return tuple(event.__dict__.values())

@@ -5,7 +5,6 @@ from __future__ import annotations
 from bisect import insort
 from dataclasses import dataclass, field
 
-from classifier.events import ErrorEvent
 from classifier.normalise import RunFacts
 from classifier.records import StepRecord
 from classifier.recovery import SuccessIndex
@@ -18,7 +17,7 @@ class ErrorState:
     record: StepRecord
     message: str
     command: str | None
-    last: ErrorEvent | None = None
+    last: tuple[object, ...] | None = None  # the fields last emitted
     resolved: bool = False
     seen_at: float = 0.0
     classify_seconds: float | None = None
