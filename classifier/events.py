@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 Status = Literal["open", "recovered", "unrecovered"]
 Outcome = Literal["passed", "failed", "aborted", "unknown"]
 ClassifiedBy = Literal["rule", "model", "fallback"]
-Transition = Literal["open", "resolved", "updated", "unchanged"]
+Transition = Literal["open", "resolved", "updated", "unchanged", "relabelled"]
 
 
 class ErrorEvent(BaseModel):
@@ -49,6 +49,7 @@ class ErrorEvent(BaseModel):
 class Emission:
     """An event plus why it was emitted: first labelled, first resolved, or refined.
 
+    ``relabelled`` is the model tier's new label for an error already emitted.
     Counters move on ``open`` and ``resolved`` only, so a refinement at run close
     (a step index shifted by a late span) is never counted twice. ``final`` marks the
     one record per error written when its run closes.

@@ -29,6 +29,10 @@ class JsonlWriter:
         self._fh.write(event_json(event) + b"\n")
         self.written += 1
 
+    def flush(self) -> None:
+        """Push buffered lines to the file (so a reader tailing it sees them)."""
+        self._fh.flush()
+
     def close(self) -> None:
         """Flush, and close the file if this writer opened it."""
         self._fh.flush()

@@ -169,7 +169,7 @@ class Metrics:
                     self._opened(item)
                 elif item.transition == "resolved":
                     self._resolved(item)
-                if item.final:
+                if item.final and item.transition != "relabelled":
                     self._final(item)
 
     def _opened(self, em: Emission) -> None:

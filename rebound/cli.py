@@ -129,6 +129,17 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", metavar="DIR", help="dashboards directory (dashboards/json)")
     build.add_argument("--rules-out", metavar="DIR", help="rules directory (deploy/prometheus)")
 
+    ev = sub.add_parser(
+        "eval",
+        help="score error events against a labels file",
+        description="Accuracy of category, type, status and fatal against labels (JSONL: "
+        "error_id, type, status, fatal), detection recall/precision, the worst types, and the "
+        "share labelled by each tier. Events come from `rebound replay --events-out`.",
+    )
+    _common(ev)
+    ev.add_argument("events", help="events JSONL (.gz allowed)")
+    ev.add_argument("labels", help="labels JSONL")
+
     demo = sub.add_parser(
         "demo",
         help="send simulated agent runs over OTLP/HTTP with the OpenTelemetry SDK",
@@ -197,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "collector": _collector,
         "classifier": _classifier,
         "dashboards": _dashboards,
+        "eval": _eval,
     }[args.command]
     return handler(args, settings)
 
@@ -259,6 +271,17 @@ def _dashboards(args: argparse.Namespace, settings: Settings) -> int:
     written = build_all(out, Path(args.rules_out) if args.rules_out else RULES_DIR)
     for path in written:
         print(path)
+    return 0
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from rebound.evaluate import render, run_eval
+
+    try:
+        print(render(run_eval(args.events, args.labels)))
+    except (OSError, ValueError) as exc:
+        print(f"rebound eval: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -23,12 +23,14 @@ from prometheus_client import Gauge
 
 from classifier.config import ClassifierSettings
 from classifier.core import Classifier
+from classifier.events import Output
+from classifier.llm.tier import ModelTier
 from collector.errors import BadPayload
 from collector.kafka_config import KafkaSettings
 from collector.otlp import decode_json, decode_protobuf
 from exporters.kafka_events import KafkaEventSink
 from exporters.prometheus import Metrics
-from rebound.outputs import deliver
+from rebound.outputs import deliver, model_tier
 from rebound.settings import Settings
 from rebound.signals import stop_on_signals
 
@@ -91,6 +93,7 @@ class KafkaClassifier:
         max_value_chars: int = 65_536,
         consumer: KafkaConsumer | None = None,
         producer: KafkaProducer | None = None,
+        tier: ModelTier | None = None,
     ) -> None:
         self.kafka, self.classifier_settings, self.metrics = kafka, classifier, metrics
         self.max_value_chars = max_value_chars
@@ -106,6 +109,7 @@ class KafkaClassifier:
         )
         self.producer = producer or KafkaProducer(**kafka.producer("classifier"))
         self.events = KafkaEventSink(self.producer, kafka.errors_topic)
+        self.tier = tier
         self.parts: dict[TopicPartition, PartitionState] = {}
         self.retired = Tallies()
         self._pending: set[TopicPartition] = set()
@@ -193,7 +197,9 @@ class KafkaClassifier:
             for record in records:
                 self._handle(tp, state, record, now)
         for state in list(self.parts.values()):
-            deliver(state.core.tick(now), self.metrics, [self.events])
+            self._deliver(state.core.tick(now))
+        if self.tier is not None:
+            deliver(self.tier.drain_ready(), self.metrics, [self.events])
         if time.monotonic() - self._last_commit >= self.kafka.commit_interval_seconds:
             self._commit(list(self.parts))
 
@@ -209,6 +215,11 @@ class KafkaClassifier:
             )
             self.processed += len(spans)
         state.last_offset = record.offset
+
+    def _deliver(self, outputs: list[Output], replayed: bool = False) -> None:
+        if self.tier is not None:
+            outputs = self.tier.apply(outputs)
+        deliver(outputs, self.metrics, [self.events], replayed=replayed)
 
     def _dead_letter(self, tp: TopicPartition, record: Any, exc: BadPayload) -> None:
         log.warning("%s/%d@%d to the DLQ: %s", tp.topic, tp.partition, record.offset, exc)
@@ -248,6 +259,9 @@ class KafkaClassifier:
         try:
             self._commit(list(self.parts))
         finally:
+            if self.tier is not None:
+                self.tier.close()
+                deliver(self.tier.drain_ready(), self.metrics, [self.events])
             self.consumer.close()
             self.producer.flush(timeout=10)
             self.producer.close(timeout=10)
@@ -260,7 +274,11 @@ def run_classifier(settings: Settings) -> int:
     registry = CollectorRegistry()
     metrics = Metrics(registry, settings.metrics.top_models, settings.metrics.top_versions)
     service = KafkaClassifier(
-        settings.kafka, settings.classifier, metrics, settings.receiver.max_attribute_chars
+        settings.kafka,
+        settings.classifier,
+        metrics,
+        settings.receiver.max_attribute_chars,
+        tier=model_tier(settings.llm, metrics),
     )
     server, _ = start_http_server(settings.metrics.port, settings.metrics.host, registry=registry)
 

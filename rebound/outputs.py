@@ -6,6 +6,9 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from classifier.events import Emission, ErrorEvent, Output
+from classifier.llm import LlmSettings
+from classifier.llm.metrics import LlmMetrics
+from classifier.llm.tier import ModelTier
 from exporters.prometheus import Metrics
 
 
@@ -37,3 +40,14 @@ def deliver(
     for sink in sinks:
         for event in events:
             sink.write(event)
+
+
+def model_tier(settings: LlmSettings, metrics: Metrics) -> ModelTier | None:
+    """The LLM tier when it is enabled (started), else None: rules only."""
+    if not settings.enabled:
+        return None
+    tier = ModelTier(
+        settings, metrics=LlmMetrics(metrics.registry, metrics.model_calls, metrics.model_tokens)
+    )
+    tier.start()
+    return tier

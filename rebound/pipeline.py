@@ -6,10 +6,11 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from classifier.core import Classifier
 from classifier.events import Output
+from classifier.llm.tier import ModelTier
 from collector.spans import Span
 from exporters.jsonl import JsonlWriter
 from exporters.prometheus import Metrics
@@ -17,7 +18,7 @@ from rebound.outputs import deliver
 
 log = logging.getLogger(__name__)
 
-OutputHook = Callable[[list[Output]], None]
+OutputHook = Callable[[Sequence[Output]], None]
 
 
 class Pipeline:
@@ -37,7 +38,9 @@ class Pipeline:
         writer: JsonlWriter | None = None,
         hooks: list[OutputHook] | None = None,
         clock: Callable[[], float] = time.time,
+        tier: ModelTier | None = None,
     ) -> None:
+        self.tier = tier
         self.core, self.metrics, self.writer = core, metrics, writer
         self.capacity, self.tick_seconds, self.clock = capacity_spans, tick_seconds, clock
         self.hooks = hooks or []
@@ -85,6 +88,9 @@ class Pipeline:
             )
             return
         self._deliver(self.core.close_all())
+        if self.tier is not None:
+            self.tier.close()
+            self._deliver(self.tier.drain_ready(), relabels=True)
 
     def _run(self) -> None:
         next_tick = self.clock() + self.tick_seconds
@@ -99,6 +105,8 @@ class Pipeline:
             try:
                 if batch:
                     self._deliver(self.core.ingest(batch, now))
+                if self.tier is not None:
+                    self._deliver(self.tier.drain_ready(), relabels=True)
                 if now >= next_tick:
                     self._deliver(self.core.tick(now))
                     next_tick = now + self.tick_seconds
@@ -111,7 +119,11 @@ class Pipeline:
                         self._queued -= len(batch)
                     self.processed_spans += len(batch)
 
-    def _deliver(self, outputs: list[Output]) -> None:
+    def _deliver(self, outputs: Sequence[Output], relabels: bool = False) -> None:
+        if self.tier is not None and not relabels:
+            outputs = self.tier.apply(outputs)
         deliver(outputs, self.metrics, [self.writer] if self.writer is not None else [])
+        if self.writer is not None and outputs:
+            self.writer.flush()
         for hook in self.hooks:
             hook(outputs)

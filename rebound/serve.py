@@ -18,6 +18,7 @@ from collector.http import OtlpHttpReceiver
 from exporters.jsonl import JsonlWriter
 from exporters.prometheus import Metrics
 from exporters.summary import Summary, render_table
+from rebound.outputs import model_tier
 from rebound.pipeline import Pipeline
 from rebound.settings import Settings
 from rebound.signals import stop_on_signals
@@ -88,6 +89,7 @@ def start_service(settings: Settings, events_out: str | Path | None = None) -> S
         settings.serve.tick_seconds,
         writer,
         hooks=[summary.observe],
+        tier=model_tier(settings.llm, metrics),
     )
     tally = ReceiverTally()
     metrics.watch(

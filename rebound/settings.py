@@ -14,6 +14,7 @@ from pydantic_settings import (
 )
 
 from classifier.config import ClassifierSettings
+from classifier.llm import LlmSettings
 from collector.config import ReceiverSettings
 from collector.kafka_config import KafkaSettings
 from exporters.config import MetricsSettings
@@ -43,6 +44,7 @@ class Settings(BaseSettings):
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -154,3 +154,40 @@ def test_sigterm_drains_and_writes_final_records(tmp_path: Path) -> None:
     assert [r["status"] for r in records] == ["open", "unrecovered"]
     assert records[-1]["type"] == "permission_denied_execute"
     assert records[-1]["run_outcome"] == "unknown" and records[-1]["fatal"] is False
+
+
+def test_llm_tier_relabels_what_the_rules_leave(tmp_path: Path) -> None:
+    from tests.unit.classifier.llm.fakeserver import answer, serving
+
+    events = tmp_path / "events.jsonl"
+    with serving(lambda n, body: answer("port_already_in_use", "service_process", 0.9)) as fake:
+        settings = load_settings(
+            **{
+                "receiver.http_port": 0,
+                "metrics.port": 0,
+                "classifier.grace_seconds": 0.2,
+                "serve.tick_seconds": 0.1,
+                "llm.enabled": True,
+                "llm.base_url": fake.base_url,
+            }
+        )
+        svc = start_service(settings, events_out=events)
+        try:
+            run = RunBuilder(model="model-llm")
+            run.tool("./start-server.sh", "starting on :8080 ...", 3)  # nothing the rules know
+            run.tool("ls", "README.md")
+            run.finish("failed")
+            _export(svc.otlp_endpoint, run)
+
+            def relabelled() -> list[dict[str, object]]:
+                rows = [json.loads(x) for x in events.read_text().splitlines()]
+                return [r for r in rows if r["classified_by"] == "model"]
+
+            rows = wait_for(relabelled)
+        finally:
+            svc.stop()
+        assert fake.count == 1
+    assert rows[-1]["type"] == "port_already_in_use"
+    assert rows[-1]["category"] == "service_process"
+    final = [json.loads(x) for x in events.read_text().splitlines()][-1]
+    assert final["classified_by"] == "model" and final["status"] == "unrecovered"

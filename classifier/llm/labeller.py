@@ -1,0 +1,144 @@
+"""One error to one label: a chat-completions call, budgeted, retried, validated."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+from openai import OpenAI
+
+from classifier.llm.budget import Budget, estimate_tokens
+from classifier.llm.metrics import CallOutcome, LlmMetrics
+from classifier.llm.prompt import LabelRequest, build_messages, prompt_chars
+from classifier.llm.retry import backoff, parse_retry_after
+from classifier.llm.schema import Answer, parse_answer, response_format
+from classifier.llm.settings import LlmSettings
+
+log = logging.getLogger(__name__)
+
+# A placeholder for endpoints without auth: the client refuses an empty key.
+NO_KEY = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """How labelling ended: ``answer`` is set only when ``outcome`` is ok."""
+
+    outcome: CallOutcome
+    answer: Answer | None = None
+
+
+class _Retryable(Exception):
+    def __init__(self, outcome: CallOutcome, retry_after: float | None = None):
+        super().__init__(outcome)
+        self.outcome = outcome
+        self.retry_after = retry_after
+
+
+class Labeller:
+    """Asks the model for one label; never raises, never waits past the deadline."""
+
+    def __init__(
+        self,
+        settings: LlmSettings,
+        budget: Budget,
+        metrics: LlmMetrics | None = None,
+        client: OpenAI | None = None,
+        stop: threading.Event | None = None,
+        rng: random.Random | None = None,
+    ):
+        self.settings = settings
+        self.budget = budget
+        self.metrics = metrics
+        key = settings.api_key.get_secret_value() if settings.api_key else NO_KEY
+        self.client = client or OpenAI(
+            base_url=settings.base_url,
+            api_key=key,
+            timeout=settings.timeout_seconds,
+            max_retries=0,  # retries are ours: budgeted and deadline-bound
+        )
+        self.stop = stop or threading.Event()
+        self.rng = rng or random.Random()
+
+    def label(self, request: LabelRequest, deadline: float) -> Verdict:
+        """Label ``request`` before ``deadline`` (a ``time.monotonic()`` instant)."""
+        messages = build_messages(request, self.settings.max_prompt_chars)
+        estimate = estimate_tokens(prompt_chars(messages), self.settings.max_output_tokens)
+        outcome: CallOutcome = "error"
+        for attempt in range(self.settings.max_retries + 1):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self.stop.is_set():
+                return Verdict("timeout")
+            grant = self.budget.acquire(estimate)
+            if grant is None:
+                self._count("budget")
+                return Verdict("budget")
+            try:
+                verdict = self._call(messages, min(remaining, self.settings.timeout_seconds))
+            except _Retryable as exc:
+                self.budget.settle(grant, estimate)  # unknown usage: keep the estimate
+                outcome = exc.outcome
+                self._count(outcome)
+                wait = backoff(attempt, exc.retry_after, self.rng)
+                if attempt == self.settings.max_retries or time.monotonic() + wait >= deadline:
+                    return Verdict(outcome)
+                if self.stop.wait(wait):
+                    return Verdict(outcome)
+                continue
+            self.budget.settle(grant, verdict[1])
+            self._count(verdict[0].outcome)
+            return verdict[0]
+        return Verdict(outcome)
+
+    def _call(self, messages: list[dict[str, str]], timeout: float) -> tuple[Verdict, int]:
+        """One HTTP attempt: the verdict and the tokens it used; raises _Retryable."""
+        started = time.monotonic()
+        try:
+            response = self.client.chat.completions.create(  # type: ignore[call-overload]
+                model=self.settings.model,
+                messages=messages,
+                response_format=response_format(),
+                max_tokens=self.settings.max_output_tokens,
+                temperature=0,
+                timeout=timeout,
+            )
+        except openai.APITimeoutError as exc:
+            raise _Retryable("timeout") from exc
+        except openai.APIStatusError as exc:
+            if exc.status_code == 429 or exc.status_code >= 500:
+                after = parse_retry_after(exc.response.headers.get("retry-after"))
+                outcome: CallOutcome = "rate_limited" if exc.status_code == 429 else "error"
+                raise _Retryable(outcome, after) from exc
+            log.warning("model call refused: HTTP %s", exc.status_code)
+            return Verdict("error"), 0
+        except openai.APIConnectionError as exc:
+            raise _Retryable("error") from exc
+        except (openai.OpenAIError, ValueError) as exc:  # e.g. a body that is not JSON
+            log.warning("model call failed: %s", type(exc).__name__)
+            return Verdict("error"), 0
+        finally:
+            if self.metrics is not None:
+                self.metrics.took(time.monotonic() - started)
+        return self._read(response)
+
+    def _read(self, response: Any) -> tuple[Verdict, int]:
+        usage = getattr(response, "usage", None)
+        tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
+        tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
+        if self.metrics is not None:
+            self.metrics.used(tokens_in, tokens_out)
+        choices = getattr(response, "choices", None) or []
+        content = choices[0].message.content if choices else None
+        answer = parse_answer(content)
+        if answer is None:
+            return Verdict("invalid"), tokens_in + tokens_out
+        return Verdict("ok", answer), tokens_in + tokens_out
+
+    def _count(self, outcome: CallOutcome) -> None:
+        if self.metrics is not None:
+            self.metrics.call(outcome)

@@ -1,0 +1,277 @@
+"""The model tier: a non-blocking stage that relabels what the rules could not place.
+
+The stream never waits for the model. Eligible errors are queued (bounded; overflow
+falls back at once, counted); workers label them; the caller collects the relabelled
+events with :meth:`ModelTier.drain_ready` and delivers them like any other output.
+Labels are remembered per error so the core's later records of the same error (its
+resolution, its final record) carry the model's label too: the last record wins.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from openai import OpenAI
+from prometheus_client import CollectorRegistry
+
+from classifier.events import ClassifiedBy, Emission, ErrorEvent, Output
+from classifier.llm.budget import Budget
+from classifier.llm.cache import LabelCache, fingerprint
+from classifier.llm.labeller import Labeller, Verdict
+from classifier.llm.metrics import LlmMetrics
+from classifier.llm.prompt import LabelRequest
+from classifier.llm.schema import Answer
+from classifier.llm.settings import LlmSettings
+from classifier.taxonomy import UNCLASSIFIED
+
+log = logging.getLogger(__name__)
+
+ELIGIBLE_TYPES = frozenset({UNCLASSIFIED, "nonzero_exit_unexplained"})
+POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """What the tier decided for one error."""
+
+    type: str
+    category: str
+    confidence: float
+    classified_by: ClassifiedBy
+
+    def apply(self, event: ErrorEvent) -> ErrorEvent:
+        """``event`` carrying this label."""
+        return event.model_copy(
+            update={
+                "type": self.type,
+                "category": self.category,
+                "confidence": self.confidence,
+                "classified_by": self.classified_by,
+            }
+        )
+
+
+@dataclass(slots=True)
+class _Job:
+    key: str
+    request: LabelRequest
+    deadline: float
+    waiters: list[str] = field(default_factory=list)
+
+
+def eligible(event: ErrorEvent) -> bool:
+    """Whether the rules left this error to the model."""
+    return event.classified_by == "rule" and event.type in ELIGIBLE_TYPES
+
+
+def _program(command: str | None) -> str | None:
+    if not command:
+        return None
+    words = command.split(maxsplit=1)
+    return words[0].rsplit("/", 1)[-1] if words else None
+
+
+class ModelTier:
+    """Labels eligible errors with an LLM in worker threads; see the module docstring."""
+
+    def __init__(
+        self,
+        settings: LlmSettings,
+        registry: CollectorRegistry | None = None,
+        metrics: LlmMetrics | None = None,
+        client: OpenAI | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.settings = settings
+        self.enabled = settings.enabled
+        self.metrics = metrics or (LlmMetrics(registry) if registry is not None else None)
+        self.cache = LabelCache(settings.cache_size)
+        self._stop = threading.Event()
+        self._clock = clock
+        self.labeller: Labeller | None = None
+        if self.enabled:
+            budget = Budget(settings.calls_per_minute, settings.tokens_per_minute)
+            self.labeller = Labeller(settings, budget, self.metrics, client, self._stop)
+        self._queue: queue.Queue[_Job] = queue.Queue(maxsize=settings.queue_size)
+        self._lock = threading.Lock()
+        self._jobs: dict[str, _Job] = {}  # in flight, by fingerprint
+        self._latest: dict[str, Emission] = {}  # the newest record of each waiting error
+        self._labels: OrderedDict[str, Label] = OrderedDict()
+        self._ready: list[Emission] = []
+        self._threads: list[threading.Thread] = []
+        self.dropped = 0
+
+    # -- lifecycle -------------------------------------------------------------
+    def start(self) -> None:
+        """Start the workers (idempotent; nothing to start when disabled)."""
+        if not self.enabled or self._threads:
+            return
+        for i in range(self.settings.concurrency):
+            thread = threading.Thread(target=self._work, name=f"llm-tier-{i}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the workers; errors still waiting fall back (idempotent)."""
+        self._stop.set()
+        end = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, end - time.monotonic()))
+        self._threads.clear()
+        with self._lock:
+            for job in list(self._jobs.values()):
+                self._finish(job, None)
+
+    # -- the stream side -------------------------------------------------------
+    def apply(self, outputs: Sequence[Output]) -> list[Output]:
+        """Pass the core's outputs through: submit new eligible errors, relabel known ones."""
+        if not self.enabled:
+            return list(outputs)
+        out: list[Output] = []
+        for item in outputs:
+            if isinstance(item, Emission):
+                item = self._through(item)
+            out.append(item)
+        return out
+
+    def submit(self, event: ErrorEvent, previous_command: str | None = None) -> None:
+        """Queue ``event`` for labelling if the rules left it; never blocks."""
+        if not self.enabled or not eligible(event):
+            return
+        with self._lock:
+            label = self._submit(Emission(event, "open"), previous_command)
+            if label is not None:
+                self._ready.append(Emission(label.apply(event), "relabelled"))
+
+    def drain_ready(self) -> list[Emission]:
+        """Relabelled records since the last call (falls back errors past their deadline)."""
+        with self._lock:
+            now = self._clock()
+            for job in [j for j in self._jobs.values() if j.deadline <= now]:
+                self._count("timeout")
+                self._finish(job, None)
+            ready, self._ready = self._ready, []
+        return ready
+
+    def pending(self) -> int:
+        """Errors waiting for a label."""
+        with self._lock:
+            return len(self._latest)
+
+    def _through(self, em: Emission) -> Emission:
+        error_id = em.event.error_id
+        with self._lock:
+            if error_id in self._latest:  # still waiting: keep the newest, rule-labelled
+                self._latest[error_id] = em
+                return em
+            label = self._labels.get(error_id)
+            if label is None and eligible(em.event):
+                label = self._submit(em, None)
+            if label is None:
+                return em
+            if em.final:
+                self._labels.pop(error_id, None)
+            return Emission(
+                label.apply(em.event),
+                em.transition,
+                em.lag_seconds,
+                em.classify_seconds,
+                em.stuck,
+                em.final,
+            )
+
+    def _submit(self, em: Emission, previous_command: str | None) -> Label | None:
+        """Under the lock: a label known now (cache hit, queue full), or None if queued."""
+        event = em.event
+        if event.error_id in self._latest or event.error_id in self._labels:
+            return None
+        key = fingerprint(event.tool, _program(event.command), event.message)
+        answer = self.cache.get(key)
+        if answer is not None:
+            self._count("cache_hit")
+            return self._remember(event.error_id, _model_label(answer), em.final)
+        job = self._jobs.get(key)
+        if job is None:
+            request = LabelRequest(
+                event.tool, event.command, event.message, previous_command, event.type
+            )
+            job = _Job(key, request, self._clock() + self.settings.deadline_seconds)
+            try:
+                self._queue.put_nowait(job)
+            except queue.Full:
+                self.dropped += 1
+                self._count("queue_full")
+                return self._remember(event.error_id, _fallback(event), em.final)
+            self._jobs[key] = job
+        job.waiters.append(event.error_id)
+        self._latest[event.error_id] = em
+        return None
+
+    def _remember(self, error_id: str, label: Label, final: bool) -> Label:
+        if not final:
+            self._labels[error_id] = label
+            limit = max(self.settings.queue_size, self.settings.cache_size)
+            while len(self._labels) > limit:
+                self._labels.popitem(last=False)
+        return label
+
+    # -- the worker side -------------------------------------------------------
+    def _work(self) -> None:
+        assert self.labeller is not None
+        while not self._stop.is_set():
+            try:
+                job = self._queue.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                continue
+            try:
+                verdict = self._label(job)
+            except Exception:  # a worker must survive anything one error throws
+                log.exception("model tier: labelling failed for fingerprint %s", job.key)
+                verdict = Verdict("error")
+            with self._lock:
+                self._finish(job, verdict.answer)
+
+    def _label(self, job: _Job) -> Verdict:
+        assert self.labeller is not None
+        if self._clock() >= job.deadline:
+            return Verdict("timeout")
+        cached = self.cache.get(job.key)
+        if cached is not None:
+            self._count("cache_hit")
+            return Verdict("ok", cached)
+        remaining = job.deadline - self._clock()
+        verdict = self.labeller.label(job.request, time.monotonic() + remaining)
+        if verdict.answer is not None:
+            self.cache.put(job.key, verdict.answer)
+        return verdict
+
+    def _finish(self, job: _Job, answer: Answer | None) -> None:
+        """Under the lock: emit the outcome for every error waiting on ``job``."""
+        if self._jobs.get(job.key) is not job:
+            return  # already timed out and fallen back
+        del self._jobs[job.key]
+        for error_id in job.waiters:
+            em = self._latest.pop(error_id, None)
+            if em is None:
+                continue
+            label = _model_label(answer) if answer is not None else _fallback(em.event)
+            self._remember(error_id, label, em.final)
+            self._ready.append(Emission(label.apply(em.event), "relabelled", final=em.final))
+
+    def _count(self, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.call(outcome)  # type: ignore[arg-type]
+
+
+def _model_label(answer: Answer) -> Label:
+    return Label(answer.type, answer.category, round(answer.confidence, 3), "model")
+
+
+def _fallback(event: ErrorEvent) -> Label:
+    return Label(event.type, event.category, event.confidence, "fallback")
