@@ -70,6 +70,20 @@ class NullStats:
         """Ignore rejected spans."""
 
 
+class CountingStats:
+    """Spans accepted and rejected, tallied by reason, for the metrics to read at scrape time."""
+
+    def __init__(self) -> None:
+        self.accepted = 0
+        self.rejected: Counter[str] = Counter()
+
+    def on_accepted(self, count: int) -> None:
+        self.accepted += count
+
+    def on_rejected(self, reason: str, count: int) -> None:
+        self.rejected[reason] += count
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What happened to one request: ``message`` is for the sender, ``reason`` for counters."""

@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client import Counter as PromCounter
 
 from collector.http import OtlpHttpReceiver
+from collector.intake import CountingStats
 from collector.kafka_sink import KafkaSpanSink
 from collector.otlp_grpc import OtlpGrpcReceiver
 from exporters.prometheus import TallyCollector
@@ -19,20 +20,6 @@ from rebound.settings import Settings
 from rebound.signals import stop_on_signals
 
 log = logging.getLogger(__name__)
-
-
-class CollectorTally:
-    """What the receiver accepted and rejected, read by /metrics at scrape time."""
-
-    def __init__(self) -> None:
-        self.rejected: Counter[str] = Counter()
-        self.accepted = 0
-
-    def on_accepted(self, count: int) -> None:
-        self.accepted += count
-
-    def on_rejected(self, reason: str, count: int) -> None:
-        self.rejected[reason] += count
 
 
 @dataclass
@@ -67,7 +54,7 @@ class CollectorService:
 def start_collector(settings: Settings) -> CollectorService:
     """Start the OTLP/HTTP receiver producing to Kafka, and its /metrics."""
     registry = CollectorRegistry()
-    tally = CollectorTally()
+    tally = CountingStats()
     delivered = PromCounter(
         "rebound_collector_spans_total", "Spans acknowledged by Kafka", registry=registry
     )

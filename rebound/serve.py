@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 
 from classifier.core import Classifier
 from collector.http import OtlpHttpReceiver
+from collector.intake import CountingStats
 from exporters.jsonl import JsonlWriter
 from exporters.prometheus import Metrics
 from exporters.summary import Summary, render_table
@@ -24,20 +25,6 @@ from rebound.settings import Settings
 from rebound.signals import stop_on_signals
 
 log = logging.getLogger(__name__)
-
-
-class ReceiverTally:
-    """Spans accepted and rejected by the receiver, for the metrics."""
-
-    def __init__(self) -> None:
-        self.accepted = 0
-        self.rejected: Counter[str] = Counter()
-
-    def on_accepted(self, count: int) -> None:
-        self.accepted += count
-
-    def on_rejected(self, reason: str, count: int) -> None:
-        self.rejected[reason] += count
 
 
 @dataclass
@@ -91,7 +78,7 @@ def start_service(settings: Settings, events_out: str | Path | None = None) -> S
         hooks=[summary.observe],
         tier=model_tier(settings.llm, metrics),
     )
-    tally = ReceiverTally()
+    tally = CountingStats()
     metrics.watch(
         spans=lambda: Counter(dict(core.span_counts)),
         rejected=lambda: Counter(dict(core.rejected)) + Counter(dict(tally.rejected)),
