@@ -23,6 +23,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.sdk.trace.export import SpanExportResult
 
 from collector.http import OtlpHttpReceiver
+from collector.intake import CountingStats
 from collector.spans import Span
 from tests.unit.collector.otlp_samples import (
     actual_span,
@@ -60,23 +61,11 @@ class RecordingSink:
         return [span for batch in self.batches for span in batch]
 
 
-class RecordingStats:
-    def __init__(self) -> None:
-        self.accepted = 0
-        self.rejected: Counter[str] = Counter()
-
-    def on_accepted(self, count: int) -> None:
-        self.accepted += count
-
-    def on_rejected(self, reason: str, count: int) -> None:
-        self.rejected[reason] += count
-
-
 @dataclass
 class Running:
     receiver: OtlpHttpReceiver
     sink: RecordingSink
-    stats: RecordingStats
+    stats: CountingStats
 
     @property
     def endpoint(self) -> str:
@@ -92,7 +81,7 @@ def serve() -> Iterator[Serve]:
 
     def _serve(sink: RecordingSink | None = None, **options: Any) -> Running:
         sink = sink or RecordingSink()
-        stats = RecordingStats()
+        stats = CountingStats()
         receiver = OtlpHttpReceiver("127.0.0.1", 0, sink, stats=stats, **options)
         receiver.start()
         started.append(receiver)
