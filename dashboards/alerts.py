@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dashboards import names
 from dashboards import rules as r
-from dashboards.promql import num
-from dashboards.thresholds import Thresholds
+from dashboards.promql import duration, num, seconds
+from dashboards.thresholds import Thresholds, Windows
 from dashboards.yamlout import Node
 
 PAGE = "critical"
@@ -45,22 +45,27 @@ def _alert_with(
     }
 
 
-def _spike(current: str, baseline: str, factor: float) -> str:
-    """Per-minute rate now above ``factor`` x the previous 6h (0 for a series new since then).
+def _spike(current: str, baseline: str, factor: float, w: Windows) -> str:
+    """Per-minute rate now above ``factor`` x the baseline before (0 for a series new since).
 
-    Only once Rebound itself was scraped 6h ago: a fresh install has no baseline to judge by.
+    Only once Rebound itself was scraped a whole baseline ago: a fresh install has no
+    baseline to judge by.
     """
+    history = duration(seconds(w.spike_baseline) + seconds(w.now))
     return (
         f"{current} * 60\n"
-        f"  > {num(factor)} * 60 * ({baseline} offset 10m or {current} * 0)\n"
-        f"and on () count({names.OPEN_RUNS} offset 6h10m) > 0"
+        f"  > {num(factor)} * 60 * ({baseline} offset {w.now} or {current} * 0)\n"
+        f"and on () count({names.OPEN_RUNS} offset {history}) > 0"
     )
 
 
 def fatal_error_spike(t: Thresholds) -> dict[str, Node]:
     """A model's fatal errors far above its own previous 6h."""
-    s = t.fatal_spike
-    expr = f"{_spike(r.FATAL_10M, r.FATAL_6H, s.factor)}\nand {r.FATAL_10M} * 600 >= {s.min_errors}"
+    s, w = t.fatal_spike, t.windows
+    expr = (
+        f"{_spike(r.FATAL_10M, r.FATAL_6H, s.factor, w)}\n"
+        f"and {r.FATAL_10M} * {seconds(w.now)} >= {s.min_errors}"
+    )
     return _alert(
         names.FATAL_ERROR_SPIKE,
         expr,
@@ -68,18 +73,19 @@ def fatal_error_spike(t: Thresholds) -> dict[str, Node]:
         PAGE,
         "Fatal errors spiking for model {{ $labels.model }}",
         "Model {{ $labels.model }} ends runs on errors it cannot get past at "
-        "{{ $value | humanize }} fatal errors/min over the last 10m, more than "
-        f"{num(s.factor)}x its rate over the 6h before (at least {s.min_errors} in 10m).",
+        f"{{{{ $value | humanize }}}} fatal errors/min over the last {w.now}, more than "
+        f"{num(s.factor)}x its rate over the {w.spike_baseline} before "
+        f"(at least {s.min_errors} in {w.now}).",
         t,
     )
 
 
 def unrecoverable_error_spike(t: Thresholds) -> dict[str, Node]:
     """Low-recovery error types (network, crashes) jumping across models."""
-    s = t.unrecoverable_spike
+    s, w = t.unrecoverable_spike, t.windows
     expr = (
-        f"{_spike(r.UNRECOVERABLE_10M, r.UNRECOVERABLE_6H, s.factor)}\n"
-        f"and {r.UNRECOVERABLE_10M} * 600 >= {s.min_errors}\n"
+        f"{_spike(r.UNRECOVERABLE_10M, r.UNRECOVERABLE_6H, s.factor, w)}\n"
+        f"and {r.UNRECOVERABLE_10M} * {seconds(w.now)} >= {s.min_errors}\n"
         f"and {r.UNRECOVERABLE_MODELS_10M} >= {s.min_models}"
     )
     return _alert(
@@ -89,22 +95,22 @@ def unrecoverable_error_spike(t: Thresholds) -> dict[str, Node]:
         PAGE,
         "{{ $labels.type }} errors jumping across models",
         "{{ $labels.category }}/{{ $labels.type }} errors, which agents rarely recover from, "
-        "run at {{ $value | humanize }}/min over the last 10m in at least "
-        f"{s.min_models} models, more than {num(s.factor)}x the 6h before "
-        f"(at least {s.min_errors} in 10m): likely infrastructure, not a model.",
+        f"run at {{{{ $value | humanize }}}}/min over the last {w.now} in at least "
+        f"{s.min_models} models, more than {num(s.factor)}x the {w.spike_baseline} before "
+        f"(at least {s.min_errors} in {w.now}): likely infrastructure, not a model.",
         t,
     )
 
 
 def recovery_rate_drop(t: Thresholds) -> dict[str, Node]:
     """A model's recovery rate significantly below its previous day."""
-    s = t.recovery_drop
-    base = f"({r.RECOVERY_1D} offset 1h)"
+    s, w = t.recovery_drop, t.windows
+    base = f"({r.RECOVERY_1D} offset {w.hour})"
     expr = (
         f"{r.RECOVERY_1H} < {base} - {num(s.min_drop)}\n"
         f"and {r.RECOVERY_1H_UPPER} < {base}\n"
-        f"and {r.RESOLVED_1H} * 3600 >= {s.min_errors}\n"
-        f"and {r.RESOLVED_1D} offset 1h * 86400 >= {s.min_baseline_errors}"
+        f"and {r.RESOLVED_1H} * {seconds(w.hour)} >= {s.min_errors}\n"
+        f"and {r.RESOLVED_1D} offset {w.hour} * {seconds(w.day)} >= {s.min_baseline_errors}"
     )
     return _alert(
         names.RECOVERY_RATE_DROP,
@@ -123,18 +129,19 @@ def recovery_rate_drop(t: Thresholds) -> dict[str, Node]:
 
 def model_version_regression(t: Thresholds) -> dict[str, Node]:
     """A model or agent version new in the last 6h recovering worse than what ran before."""
-    s = t.version_regression
+    s, w = t.version_regression, t.windows
     new = (
         f'{r.V_RECOVERY_6H}{{model!="other", agent_version!="other"}}\n'
-        f"  unless on (model, agent_version) ({r.V_RESOLVED_1D} offset {r.NEW_WINDOW} > 0)"
+        f"  unless on (model, agent_version) ({r.V_RESOLVED_1D} offset {w.new_version} > 0)"
     )
     expr = (
         f"(\n  {new}\n)\n"
         f"< on (model) group_left () ({r.BASELINE_RECOVERY} - {num(s.min_drop)})\n"
         f"and on (model, agent_version)\n"
         f"  ({r.V_RECOVERY_6H_UPPER} < on (model) group_left () {r.BASELINE_RECOVERY})\n"
-        f"and on (model, agent_version) {r.V_RESOLVED_6H} * 21600 >= {s.min_errors}\n"
-        f"and on (model) {r.BASELINE_RESOLVED} * 86400 >= {s.min_baseline_errors}"
+        f"and on (model, agent_version) {r.V_RESOLVED_6H} * {seconds(w.new_version)}"
+        f" >= {s.min_errors}\n"
+        f"and on (model) {r.BASELINE_RESOLVED} * {seconds(w.day)} >= {s.min_baseline_errors}"
     )
     return _alert(
         names.MODEL_VERSION_REGRESSION,
@@ -143,7 +150,8 @@ def model_version_regression(t: Thresholds) -> dict[str, Node]:
         TICKET,
         "{{ $labels.model }} {{ $labels.agent_version }} recovers worse than before",
         "{{ $labels.model }} at agent version {{ $labels.agent_version }}, first seen in the "
-        "last 6h, recovered from {{ $value | humanizePercentage }} of its errors: more than "
+        f"last {w.new_version}, recovered from {{{{ $value | humanizePercentage }}}} of its "
+        "errors: more than "
         f"{num(s.min_drop * 100)} points, and significantly (Wilson, z={num(t.z)}), below what "
         "this model recovered the day before (the whole fleet's rate when the model itself is "
         f"new; at least {s.min_errors} errors resolved since it appeared).",
@@ -153,17 +161,18 @@ def model_version_regression(t: Thresholds) -> dict[str, Node]:
 
 def pipeline_stalled(t: Thresholds) -> list[dict[str, Node]]:
     """Spans stopped after a busy hour, or labelling lag grew: two rules, one alert name."""
-    s = t.pipeline_stall
+    s, w = t.pipeline_stall, t.windows
     # Runs still open (or no classifier left to say) tell a stall from a batch that ended.
     waiting = f"(sum({names.OPEN_RUNS}) > 0 or absent({names.OPEN_RUNS}))"
     no_spans = (
         f"({r.SPANS_10M} or vector(0)) == 0\n"
         f"and on () {waiting}\n"
-        f"and on () max_over_time({r.SPANS_1H}[3h]) * 3600 >= {s.min_spans_per_hour}"
+        f"and on () max_over_time({r.SPANS_1H}[{w.busy_lookback}]) * {seconds(w.hour)}"
+        f" >= {s.min_spans_per_hour}"
     )
     lag = (
         f"{r.LAG_P95_10M} > {num(s.max_lag_p95_seconds)}\n"
-        f"and on () {r.LAG_SAMPLES_10M} * 600 >= {s.min_lag_samples}"
+        f"and on () {r.LAG_SAMPLES_10M} * {seconds(w.now)} >= {s.min_lag_samples}"
     )
     return [
         _alert_with(
@@ -172,10 +181,10 @@ def pipeline_stalled(t: Thresholds) -> list[dict[str, Node]]:
             s.for_,
             {"severity": PAGE, "cause": "no_spans"},
             "No spans reach Rebound",
-            "No span arrived in the last 10m while runs are still open (or no classifier "
+            f"No span arrived in the last {w.now} while runs are still open (or no classifier "
             f"reports any), after an hour with at least {s.min_spans_per_hour} spans in the "
-            "last 3h: the OTLP receiver, Kafka or every classifier replica is down, or agents "
-            "stopped exporting.",
+            f"last {w.busy_lookback}: the OTLP receiver, Kafka or every classifier replica is "
+            "down, or agents stopped exporting.",
             t,
         ),
         _alert_with(
@@ -185,7 +194,7 @@ def pipeline_stalled(t: Thresholds) -> list[dict[str, Node]]:
             {"severity": PAGE, "cause": "lag"},
             "Rebound labels errors late",
             "The p95 delay from a span ending to its error being labelled is "
-            "{{ $value | humanizeDuration }} over the last 10m, above "
+            f"{{{{ $value | humanizeDuration }}}} over the last {w.now}, above "
             f"{num(s.max_lag_p95_seconds)}s: the classifier falls behind its input.",
             t,
         ),

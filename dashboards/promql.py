@@ -13,11 +13,33 @@ from dashboards.names import LABELS, base_name
 
 _OPERATORS = (("!~", "!~"), ("~", "=~"), ("!", "!="))
 _ATOM = re.compile(r"[\w:]+(\{[^{}]*\})?")
+_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
 
 def num(value: float) -> str:
     """A number as PromQL text, without float noise (``1.9208`` not ``1.9207999999999998``)."""
     return f"{value:.6g}"
+
+
+def seconds(duration: str) -> int:
+    """Seconds in a PromQL duration such as ``6h10m`` or ``20s`` (units d, h, m, s)."""
+    match = _DURATION.fullmatch(duration)
+    if not duration or match is None:
+        raise ValueError(f"not a PromQL duration in d/h/m/s: {duration!r}")
+    return sum(int(n or 0) * unit for n, (_, unit) in zip(match.groups(), _UNITS, strict=True))
+
+
+def duration(total: int) -> str:
+    """``total`` seconds as the shortest PromQL duration: ``22200`` -> ``6h10m``."""
+    if total <= 0:
+        raise ValueError(f"a duration must be positive, got {total}")
+    parts = []
+    for suffix, unit in _UNITS:
+        count, total = divmod(total, unit)
+        if count:
+            parts.append(f"{count}{suffix}")
+    return "".join(parts)
 
 
 def _enclosed(expr: str) -> bool:

@@ -15,16 +15,27 @@ from dashboards.names import (
     PIPELINE_LAG_SECONDS,
     SPANS,
 )
-from dashboards.promql import increase, or_zero, quantile, rate, ratio, sel, sum_of, wilson
-from dashboards.thresholds import Thresholds
+from dashboards.promql import (
+    increase,
+    or_zero,
+    quantile,
+    rate,
+    ratio,
+    seconds,
+    sel,
+    sum_of,
+    wilson,
+)
+from dashboards.thresholds import Thresholds, Windows
 from dashboards.yamlout import Node
 
 MODEL: Final = ("model",)
 VERSION: Final = ("model", "agent_version")
 TYPE: Final = ("category", "type")
-SECONDS: Final = {"10m": 600, "1h": 3600, "6h": 21600, "1d": 86400}
+DEFAULT_WINDOWS: Final = Windows()
 
 # Names the alerts use (and people may query). ``_by_version`` = by model and agent_version.
+# Their suffixes name the default windows; ``Windows`` may change the ranges, never the names.
 RESOLVED_1H = "rebound:errors_resolved:rate1h"
 RECOVERED_1H = "rebound:errors_recovered:rate1h"
 RECOVERY_1H = "rebound:recovery_rate:ratio_rate1h"
@@ -56,9 +67,6 @@ SPANS_1H = "rebound:spans:rate1h"
 LAG_P95_10M = "rebound:pipeline_lag_seconds:p95_rate10m"
 LAG_SAMPLES_10M = "rebound:pipeline_lag_samples:rate10m"
 
-# The regression baseline is the day that ended when the "new" window began.
-NEW_WINDOW: Final = "6h"
-
 
 def _record(name: str, expr: str) -> dict[str, Node]:
     return {"record": name, "expr": expr}
@@ -77,61 +85,61 @@ def _recovery(window: str, labels: Sequence[str], names: tuple[str, str, str]) -
 
 
 def _wilson(name: str, recovered: str, resolved: str, window: str, z: float, upper: bool) -> Node:
-    seconds = SECONDS[window]
-    k, n = f"{recovered} * {seconds}", f"{resolved} * {seconds}"
+    span = seconds(window)
+    k, n = f"{recovered} * {span}", f"{resolved} * {span}"
     return _record(name, wilson(k, n, z, upper=upper))
 
 
-def _baseline(model_rule: str, fleet_rule: str) -> str:
-    """The model's value the day before, or the fleet's for a model that did not run then."""
+def _baseline(model_rule: str, fleet_rule: str, new: str) -> str:
+    """The model's value the day before ``new`` began, or the fleet's for a model new since.
+
+    The regression baseline is the day that ended when the "new" window began.
+    """
     present = f"sum by (model) ({V_RESOLVED_6H}) * 0"
-    fleet = f"{fleet_rule} offset {NEW_WINDOW}"
-    return (
-        f"{model_rule} offset {NEW_WINDOW}\n"
-        f"or on (model)\n"
-        f"({present} + on () group_left () {fleet})"
-    )
+    fleet = f"{fleet_rule} offset {new}"
+    return f"{model_rule} offset {new}\nor on (model)\n({present} + on () group_left () {fleet})"
 
 
-def recovery_rules(z: float) -> list[Node]:
+def recovery_rules(z: float, w: Windows = DEFAULT_WINDOWS) -> list[Node]:
     """Recovery rates by model, by model and version, and for the whole fleet."""
+    hour, day, new = w.hour, w.day, w.new_version
     return [
-        *_recovery("1h", MODEL, (RESOLVED_1H, RECOVERED_1H, RECOVERY_1H)),
-        _wilson(RECOVERY_1H_LOWER, RECOVERED_1H, RESOLVED_1H, "1h", z, upper=False),
-        _wilson(RECOVERY_1H_UPPER, RECOVERED_1H, RESOLVED_1H, "1h", z, upper=True),
-        *_recovery("1d", MODEL, (RESOLVED_1D, RECOVERED_1D, RECOVERY_1D)),
-        *_recovery("1h", VERSION, (V_RESOLVED_1H, V_RECOVERED_1H, V_RECOVERY_1H)),
-        *_recovery("6h", VERSION, (V_RESOLVED_6H, V_RECOVERED_6H, V_RECOVERY_6H)),
-        _wilson(V_RECOVERY_6H_UPPER, V_RECOVERED_6H, V_RESOLVED_6H, "6h", z, upper=True),
-        _record(V_RESOLVED_1D, sum_of(rate(sel(ERRORS_RESOLVED), "1d"), VERSION)),
-        *_recovery("1d", (), (FLEET_RESOLVED_1D, FLEET_RECOVERED_1D, FLEET_RECOVERY_1D)),
-        _record(BASELINE_RECOVERY, _baseline(RECOVERY_1D, FLEET_RECOVERY_1D)),
-        _record(BASELINE_RESOLVED, _baseline(RESOLVED_1D, FLEET_RESOLVED_1D)),
+        *_recovery(hour, MODEL, (RESOLVED_1H, RECOVERED_1H, RECOVERY_1H)),
+        _wilson(RECOVERY_1H_LOWER, RECOVERED_1H, RESOLVED_1H, hour, z, upper=False),
+        _wilson(RECOVERY_1H_UPPER, RECOVERED_1H, RESOLVED_1H, hour, z, upper=True),
+        *_recovery(day, MODEL, (RESOLVED_1D, RECOVERED_1D, RECOVERY_1D)),
+        *_recovery(hour, VERSION, (V_RESOLVED_1H, V_RECOVERED_1H, V_RECOVERY_1H)),
+        *_recovery(new, VERSION, (V_RESOLVED_6H, V_RECOVERED_6H, V_RECOVERY_6H)),
+        _wilson(V_RECOVERY_6H_UPPER, V_RECOVERED_6H, V_RESOLVED_6H, new, z, upper=True),
+        _record(V_RESOLVED_1D, sum_of(rate(sel(ERRORS_RESOLVED), day), VERSION)),
+        *_recovery(day, (), (FLEET_RESOLVED_1D, FLEET_RECOVERED_1D, FLEET_RECOVERY_1D)),
+        _record(BASELINE_RECOVERY, _baseline(RECOVERY_1D, FLEET_RECOVERY_1D, new)),
+        _record(BASELINE_RESOLVED, _baseline(RESOLVED_1D, FLEET_RESOLVED_1D, new)),
     ]
 
 
-def spike_rules(types: Sequence[str]) -> list[Node]:
+def spike_rules(types: Sequence[str], w: Windows = DEFAULT_WINDOWS) -> list[Node]:
     """Fatal errors by model and low-recovery error types across models, now and baseline."""
     fatal = sel(ERRORS_RESOLVED, fatal="true")
     infra = sel(ERRORS, type="~" + "|".join(types))
-    models = sum_of(increase(infra, "10m"), (*TYPE, "model"))
+    models = sum_of(increase(infra, w.now), (*TYPE, "model"))
     return [
-        _record(FATAL_10M, sum_of(rate(fatal, "10m"), MODEL)),
-        _record(FATAL_6H, sum_of(rate(fatal, "6h"), MODEL)),
-        _record(UNRECOVERABLE_10M, sum_of(rate(infra, "10m"), TYPE)),
-        _record(UNRECOVERABLE_6H, sum_of(rate(infra, "6h"), TYPE)),
+        _record(FATAL_10M, sum_of(rate(fatal, w.now), MODEL)),
+        _record(FATAL_6H, sum_of(rate(fatal, w.spike_baseline), MODEL)),
+        _record(UNRECOVERABLE_10M, sum_of(rate(infra, w.now), TYPE)),
+        _record(UNRECOVERABLE_6H, sum_of(rate(infra, w.spike_baseline), TYPE)),
         _record(UNRECOVERABLE_MODELS_10M, f"count by (category, type) ({models} > 0)"),
     ]
 
 
-def pipeline_rules() -> list[Node]:
+def pipeline_rules(w: Windows = DEFAULT_WINDOWS) -> list[Node]:
     """Span throughput and labelling lag."""
     lag = f"{PIPELINE_LAG_SECONDS}_bucket"
     return [
-        _record(SPANS_10M, sum_of(rate(sel(SPANS), "10m"))),
-        _record(SPANS_1H, sum_of(rate(sel(SPANS), "1h"))),
-        _record(LAG_P95_10M, quantile(0.95, rate(sel(lag), "10m"))),
-        _record(LAG_SAMPLES_10M, sum_of(rate(sel(f"{PIPELINE_LAG_SECONDS}_count"), "10m"))),
+        _record(SPANS_10M, sum_of(rate(sel(SPANS), w.now))),
+        _record(SPANS_1H, sum_of(rate(sel(SPANS), w.hour))),
+        _record(LAG_P95_10M, quantile(0.95, rate(sel(lag), w.now))),
+        _record(LAG_SAMPLES_10M, sum_of(rate(sel(f"{PIPELINE_LAG_SECONDS}_count"), w.now))),
     ]
 
 
@@ -140,8 +148,11 @@ def recording_rules(thresholds: Thresholds | None = None) -> dict[str, Node]:
     t = thresholds or Thresholds()
     return {
         "groups": [
-            {"name": "rebound-recovery", "rules": recovery_rules(t.z)},
-            {"name": "rebound-spikes", "rules": spike_rules(t.unrecoverable_spike.types)},
-            {"name": "rebound-pipeline", "rules": pipeline_rules()},
+            {"name": "rebound-recovery", "rules": recovery_rules(t.z, t.windows)},
+            {
+                "name": "rebound-spikes",
+                "rules": spike_rules(t.unrecoverable_spike.types, t.windows),
+            },
+            {"name": "rebound-pipeline", "rules": pipeline_rules(t.windows)},
         ]
     }

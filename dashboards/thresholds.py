@@ -2,7 +2,9 @@
 
 Change a default here (or pass your own ``Thresholds`` to ``alerts.alert_rules``) and run
 ``rebound dashboards build``; the generated rules quote the values in their descriptions.
-Windows are fixed by the recording rules (10m now, 6h/1d baselines) so rule names stay stable.
+Recording-rule names carry the default windows (``rate10m``, ``rate6h``...) and stay stable:
+``Windows`` changes the ranges behind them, which tests shrink to seconds to exercise the
+alerts against a live Prometheus; production keeps the defaults.
 """
 
 from __future__ import annotations
@@ -26,6 +28,18 @@ UNRECOVERABLE_TYPES = (
     "container_runtime_unavailable",
     "llm_provider_error",
 )
+
+
+@dataclass(frozen=True)
+class Windows:
+    """The time windows of the recording rules and alerts, as PromQL durations."""
+
+    now: str = "10m"  # spikes, stalls and lag "right now"
+    spike_baseline: str = "6h"  # what a spike is compared with, ending ``now`` ago
+    hour: str = "1h"  # recovery rate now (ReboundRecoveryRateDrop); span throughput
+    day: str = "1d"  # recovery baselines
+    new_version: str = "6h"  # a version first seen this recently is "new" (regression)
+    busy_lookback: str = "3h"  # a stall pages only after a busy ``hour`` within this
 
 
 @dataclass(frozen=True)
@@ -89,5 +103,6 @@ class Thresholds:
     recovery_drop: RecoveryDrop = field(default_factory=RecoveryDrop)
     version_regression: VersionRegression = field(default_factory=VersionRegression)
     pipeline_stall: PipelineStall = field(default_factory=PipelineStall)
+    windows: Windows = field(default_factory=Windows)
     z: float = 1.96
     runbook_url: str = "docs/runbook.md"  # point at your rendered runbook, e.g. on GitHub
