@@ -12,8 +12,11 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
 from classifier.events import Emission, Output, RunClosed
+from collector.decoded import DECODE_REASONS
+from collector.intake import SINK_ERROR, SINK_FULL
 from exporters.labels import BoundedLabel
 
+REJECT_REASONS = (*sorted(DECODE_REASONS), SINK_FULL, SINK_ERROR, "late_span")
 STEP_BUCKETS = (1, 2, 3, 5, 8, 13, 21, 34, 55, 89)
 SECONDS_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600)
 RUN_ERROR_BUCKETS = (0, 1, 2, 3, 5, 8, 13, 21, 34, 55)
@@ -129,7 +132,9 @@ class Metrics:
         )
         self.open_runs = Gauge("rebound_open_runs", "Runs not yet closed", registry=registry)
         self._span_sources: list[Callable[[], Tally[str]]] = []
-        self._reject_sources: list[Callable[[], Tally[str]]] = []
+        # Known reasons start at 0, so rate() sees a series' first increment.
+        known = Tally(dict.fromkeys(REJECT_REASONS, 0))
+        self._reject_sources: list[Callable[[], Tally[str]]] = [lambda: known]
         registry.register(
             TallyCollector("rebound_spans", "Spans received by kind", "kind", self._span_sources)
         )
