@@ -839,6 +839,10 @@ _AGENT: tuple[Signature, ...] = (
     S("malformed_tool_call", r"\bFormatError\b", HARNESS - 5, False),
     S("malformed_tool_call", r"Failed to parse (?:the )?tool call", HARNESS, True, I),
     S("malformed_tool_call", _PROSE, HARNESS, False, field="command"),
+    # an English sentence sent as a command line (the model's prose, not a program)
+    S("malformed_tool_call", r"^[A-Z][a-z]+,?(?: [A-Za-z',()-]+,?){4,}[.:!?]$", HARNESS - 5, False, field="command"),
+    # the harness's own commands (edit/create/goto) typed into a shell action
+    S("malformed_tool_call", r"^(?:edit \d+:\d+|create [^ \n]+|goto \d+|scroll_(?:up|down)|end_of_edit)$", TOOL - 2, False, field="command"),
     S("step_or_budget_limit", r"^Exited \(autosubmitted\)$", HARNESS, True),
     S("step_or_budget_limit", r"^exit_cost\b", HARNESS, True, field="command"),
     S("step_or_budget_limit", r"\bcost limit (?:exceeded|reached)\b", HARNESS, True, I),

@@ -875,4 +875,17 @@ EXAMPLES: tuple[Example, ...] = (
         "llm_provider_error",
         "google.genai.errors.ServerError: 503 UNAVAILABLE. {'error': {'code': 503, 'message': 'The model is overloaded. Please try again later.', 'status': 'UNAVAILABLE'}}",
     ),
+    # The model's prose, or the harness's own edit commands, typed into a shell action
+    E(
+        "malformed_tool_call",
+        "/bin/bash: line 412: After: command not found",
+        "After restarting the terminal, we can start again with the tests.",
+        127,
+    ),
+    E(
+        "malformed_tool_call",
+        "[File: /repo/reproduce.py (1 lines total)]\n1:\n/bin/bash: line 7: Step: command not found",
+        "create /repo/reproduce.py\nedit 1:1\n# Step 1: build the client\nend_of_edit",
+        127,
+    ),
 )
