@@ -116,6 +116,7 @@ class Intent:
     subcommand: str | None
     target: str | None
     probe: bool = False  # a --help/--version look-up, never a recovery by itself
+    selection: tuple[str, ...] = ()  # every argument but cosmetic flags: what a test run ran
 
     @property
     def key(self) -> tuple[str, str | None, str | None]:
@@ -124,6 +125,11 @@ class Intent:
     @property
     def coarse(self) -> tuple[str, str | None]:
         return (self.program, self.subcommand)
+
+    @property
+    def strict(self) -> tuple[str, str | None, tuple[str, ...]]:
+        """Program, subcommand and the whole selection (``-p x --test e2e`` included)."""
+        return (self.program, self.subcommand, self.selection)
 
 
 def main_segment(command: str, depth: int = 0) -> list[str]:
@@ -237,7 +243,22 @@ def shell_intent(command: str) -> Intent | None:
     if program in _SUBCOMMAND_PROGRAMS and args:
         sub, args = args[0].lower(), args[1:]
     target = _target(program, sub, args)
-    return Intent(program, sub, target, probe)
+    return Intent(program, sub, target, probe, _selection(rest, sub))
+
+
+# Flags that change how a run reports, not what it runs.
+_COSMETIC = re.compile(
+    r"^(?:-q+|--quiet|-v+|--verbose|-s|-x|--nocapture|--no-capture|--color(?:=.*)?|--colou?r=.*"
+    r"|--tb=.*|-r[a-zA-Z]+|--no-header|-p no:.*|--show-output|--|2>&1|>.*|\|.*)$"
+)
+
+
+def _selection(rest: list[str], sub: str | None) -> tuple[str, ...]:
+    """The arguments that say what runs (test selection, packages, targets), in order."""
+    words = [w for w in rest if not _COSMETIC.match(w)]
+    if sub is not None and words and words[0].lower() == sub:
+        words = words[1:]
+    return tuple(_TARGET_CUT.sub("", w) if "::" in w else w for w in words)
 
 
 def _target(program: str, sub: str | None, args: list[str]) -> str | None:

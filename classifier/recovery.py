@@ -98,7 +98,7 @@ class SuccessIndex:
 def _keys(step: StepRecord) -> list[Hashable]:
     intent = step.intent
     assert intent is not None
-    keys: list[Hashable] = [("k", intent.key), ("c", intent.coarse)]
+    keys: list[Hashable] = [("k", intent.key), ("c", intent.coarse), ("s", intent.strict)]
     if not _META_IN_TOOL.search(step.tool or "") and not intent.program.startswith(_META):
         keys.append(("a", step.kind))
     if step.effect is not None:
@@ -110,7 +110,9 @@ def _error_keys(step: StepRecord) -> list[Hashable]:
     intent, error = step.intent, step.error
     if intent is None or error is None:
         return []
-    keys: list[Hashable] = [("k", intent.key)]
+    keys: list[Hashable] = [
+        ("s", intent.strict) if error.type in STRICT_TYPES else ("k", intent.key)
+    ]
     if error.type in COARSE_TYPES or (intent.target is None and error.type not in STRICT_TYPES):
         keys.append(("c", intent.coarse))
     if step.effect is not None:

@@ -253,3 +253,24 @@ def test_success_index_kept_current_matches_a_rebuilt_one() -> None:
             kept = find_recoveries(run.steps, run.successes())
             assert kept == find_recoveries(run.steps)
     assert resolve_run(run.steps, "failed", run.successes()) == resolve_run(run.steps, "failed")
+
+
+def test_a_narrower_test_run_passing_does_not_fix_a_failing_suite() -> None:
+    run = RunBuilder()
+    run.tool(
+        "cargo test -p server --test e2e",
+        "test result: FAILED. 12 passed; 3 failed; "
+        "0 ignored; 0 measured; 0 filtered out; finished in 2.10s",
+        101,
+    )
+    run.tool("cargo test -p server --lib", "test result: ok. 40 passed; 0 failed; 0 ignored")
+    run.tool(
+        "pytest tests/test_io.py::test_read -q",
+        "FAILED tests/test_io.py::test_read - AssertionError: assert 3 == 4\n1 failed in 0.12s",
+        1,
+    )
+    run.tool("python -m pytest tests/test_io.py", "5 passed in 0.20s")
+    events = final_events(run.finish("failed"))
+    by_command = {e.command: e for e in events}
+    assert by_command["cargo test -p server --test e2e"].status == "unrecovered"
+    assert by_command["pytest tests/test_io.py::test_read -q"].status == "recovered"
