@@ -14,7 +14,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, TopicPartition
@@ -24,7 +24,6 @@ from prometheus_client import Gauge
 from classifier.config import ClassifierSettings
 from classifier.core import Classifier
 from classifier.events import Output
-from classifier.llm.tier import ModelTier
 from collector.errors import BadPayload
 from collector.kafka_config import KafkaSettings
 from collector.otlp import decode_json, decode_protobuf
@@ -33,6 +32,9 @@ from exporters.prometheus import Metrics
 from rebound.outputs import deliver, model_tier
 from rebound.settings import Settings
 from rebound.signals import stop_on_signals
+
+if TYPE_CHECKING:
+    from classifier.llm.tier import ModelTier
 
 log = logging.getLogger(__name__)
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from classifier.events import Emission, ErrorEvent, Output
 from classifier.llm import LlmSettings
-from classifier.llm.metrics import LlmMetrics
-from classifier.llm.tier import ModelTier
 from exporters.prometheus import Metrics
+
+if TYPE_CHECKING:
+    from classifier.llm.tier import ModelTier
 
 
 class EventSink(Protocol):
@@ -46,6 +47,9 @@ def model_tier(settings: LlmSettings, metrics: Metrics) -> ModelTier | None:
     """The LLM tier when it is enabled (started), else None: rules only."""
     if not settings.enabled:
         return None
+    from classifier.llm.metrics import LlmMetrics
+    from classifier.llm.tier import ModelTier
+
     tier = ModelTier(
         settings, metrics=LlmMetrics(metrics.registry, metrics.model_calls, metrics.model_tokens)
     )

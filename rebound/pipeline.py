@@ -7,14 +7,17 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from classifier.core import Classifier
 from classifier.events import Output
-from classifier.llm.tier import ModelTier
 from collector.spans import Span
 from exporters.jsonl import JsonlWriter
 from exporters.prometheus import Metrics
 from rebound.outputs import deliver
+
+if TYPE_CHECKING:
+    from classifier.llm.tier import ModelTier
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,9 @@
-"""The model tier: an LLM labels what the rules leave, within a budget and a deadline."""
+"""The model tier: an LLM labels what the rules leave, within a budget and a deadline.
+
+Only the settings are imported here: the tier itself (and the ``openai`` client, slow to
+import) loads when it is enabled.
+"""
 
 from classifier.llm.settings import LlmSettings
-from classifier.llm.tier import ModelTier
 
-__all__ = ["LlmSettings", "ModelTier"]
+__all__ = ["LlmSettings"]
