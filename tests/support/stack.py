@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,8 @@ from rebound.serve import Service, start_service
 from rebound.settings import load_settings
 from tests.support.net import wait_for
 from tests.support.prometheus import SHORT_WINDOWS, Prometheus, running_prometheus
-from tests.support.traffic import export, fatal_dns_runs, send_malformed
+from tests.support.traffic import export, fatal_dns_runs, send_malformed, unexplained_run
+from tests.unit.classifier.llm.fakeserver import answer, serving
 
 BURST_MODEL = "gpt-4.1"  # a demo model: the burst must beat its own baseline
 BURST_RUNS = 8  # fatal runs per batch, a batch every 0.5 s
@@ -83,15 +84,25 @@ def _present(prometheus: Prometheus) -> bool:
 def live_stack(
     workdir: Path, demo_seconds: float = 20, demo_rate: float = 20, seed: int = 11
 ) -> Iterator[Stack]:
-    """Serve + Prometheus after ``demo_seconds`` of demo runs and one malformed request."""
+    """Serve + Prometheus after ``demo_seconds`` of demo runs and one malformed request.
+
+    The LLM tier is on, against a local chat-completions server, so its panels have data.
+    """
+    chat = ExitStack()
+    fake = chat.enter_context(
+        serving(lambda n, body: answer("port_already_in_use", "service_process"))
+    )
     overrides: dict[str, Any] = {
         "receiver.http_port": 0,
         "metrics.port": 0,
         "classifier.grace_seconds": 0.2,
         "serve.tick_seconds": 0.1,
+        "llm.enabled": True,
+        "llm.base_url": fake.base_url,
     }
     settings = load_settings(None, **overrides)
     service = start_service(settings)
+    chat.callback(service.stop)
     try:
         target = f"127.0.0.1:{service.metrics_port}"
         with running_prometheus(workdir, [target]) as prometheus:
@@ -99,7 +110,7 @@ def live_stack(
             wait_for(lambda: _present(prometheus), timeout=60, every=0.5)
             yield Stack(service, prometheus)
     finally:
-        service.stop()
+        chat.close()
 
 
 def _feed(service: Service, demo_seconds: float, demo_rate: float, seed: int) -> None:
@@ -114,13 +125,15 @@ def _feed(service: Service, demo_seconds: float, demo_rate: float, seed: int) ->
     demo = threading.Thread(target=run_demo, kwargs=kwargs, name="demo", daemon=True)
     demo.start()
     try:
+        export(service.otlp_endpoint, unexplained_run("start-alpha.sh"))  # for the LLM tier
         status = send_malformed(service.otlp_endpoint)
         if status != 400:
             raise AssertionError(f"malformed OTLP request answered {status}, not 400")
         demo.join(demo_seconds + 60)
         if demo.is_alive():
             raise AssertionError("the demo did not finish")
-        # Again once Prometheus has seen the reason: rate() cannot see a counter's first value.
+        # Again once Prometheus has seen the series: rate() cannot see a counter's first value.
         send_malformed(service.otlp_endpoint)
+        export(service.otlp_endpoint, unexplained_run("start-beta.sh"))
     finally:
         stop.set()

@@ -44,6 +44,14 @@ def fatal_dns_runs(model: str, count: int, first: int = 0) -> list[ReadableSpan]
     return spans
 
 
+def unexplained_run(script: str) -> list[ReadableSpan]:
+    """One run whose tool step fails with an exit code and nothing the rules recognise."""
+    run = RunBuilder(model="gpt-4.1", t0=time.time_ns() - 5 * SECOND)
+    run.tool(f"./{script}", "starting ...", 3)
+    run.finish("failed")
+    return list(run.exporter.get_finished_spans())
+
+
 def export(endpoint: str, spans: list[ReadableSpan]) -> None:
     """Send ``spans`` with the SDK's OTLP/HTTP exporter, as an agent would."""
     exporter = OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces", timeout=10)
