@@ -33,6 +33,7 @@ _VIEWERS = frozenset(
 )  # fmt: skip
 _TRIVIAL = frozenset({"cd", "pushd", "popd", "export", "set", "source", ".", "true", ":", "sleep"})
 _GIT_VIEWS = frozenset({"log", "show", "diff", "blame", "status", "grep", "ls-files", "branch"})
+_WRAPS_EXIT = frozenset({"script", "unbuffer"})
 _POWERSHELL = frozenset({"powershell", "pwsh", "powershell.exe", "pwsh.exe"})
 
 
@@ -57,6 +58,8 @@ class Command:
             return True
         if any(len(pipe.commands) > 1 for pipe in self.pipelines):
             return True
+        if any(program(pipe.commands[0])[0] in _WRAPS_EXIT for pipe in self.pipelines):
+            return True  # `script -c cmd` (a pseudo-terminal) exits 0 whatever cmd did
         return any(pipe.joiner in (";", "\n", "&", "||") for pipe in self.pipelines[1:])
 
     def is_viewer(self) -> bool:

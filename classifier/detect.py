@@ -21,6 +21,7 @@ from classifier.signatures import (
     EXIT_CODE_REFINES,
     EXIT_CODE_TYPES,
     GENERIC,
+    HARNESS,
     LLM_REMAP,
     SIGNATURES,
     SPECIFIC,
@@ -104,7 +105,8 @@ class Detector:
         data, found = self._scan(text, "output", "tool")
         code = step.exit_code
         exit_failed = code is not None and code != 0
-        if not found and not exit_failed and not step.failed_signal:
+        harness = self._harness_command(step.command)
+        if not found and not harness and not exit_failed and not step.failed_signal:
             return None  # the common success: nothing below could call it a failure
         command = Command.parse(step.command)
         if command.is_viewer():
@@ -123,7 +125,7 @@ class Detector:
             return None
         if exit_failed and not found and code is not None and command.informational(code):
             return None
-        if not exit_failed and not step.failed_signal:
+        if not exit_failed and not step.failed_signal and not harness:
             trusted = code is None or command.hides_exit(step.tool)
             if not any(
                 f.signature.strong and (trusted or f.signature.priority >= TOOL) for f in found
@@ -135,6 +137,15 @@ class Detector:
             best = max(found, key=_rank)
             return self._label(best, data, exit_failed, found, code)
         return _fallback(code, exit_failed, output, error_text)
+
+    def _harness_command(self, command: str | None) -> bool:
+        """Whether the command itself is a harness verdict (``exit_cost``, ``exit_format``)."""
+        if not command or len(command) > 64:
+            return False
+        return any(
+            f.signature.priority >= HARNESS and f.signature.strong
+            for f in self._scan(command, "command", "tool")[1]
+        )
 
     def _label(
         self, best: _Found, data: bytes, exit_failed: bool, found: list[_Found], code: int | None

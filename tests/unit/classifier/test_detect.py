@@ -248,3 +248,19 @@ def test_model_api_words_in_tool_output_are_not_model_errors(detector: Detector)
 
 def test_other_span_kinds_are_ignored(detector: Detector) -> None:
     assert detector.detect(_step(None, "boom", 1, kind="agent", failed=True)) is None
+
+
+def test_script_wrapper_hides_the_exit_code(detector: Detector) -> None:
+    out = (
+        "test result: FAILED. 120 passed; 3 failed; 0 ignored; 0 measured; 0 filtered out\n\n"
+        "error: test failed, to rerun pass `-p app --test tests`"
+    )
+    wrapped = detector.detect(_step('script -q -c "cargo test -p app" /dev/null', out, 0))
+    assert wrapped is not None and wrapped.type == "test_assertion_failure"
+    assert detector.detect(_step("cat test-report.txt", out, 0)) is None  # shown, not run
+
+
+def test_harness_stop_with_a_bland_output_is_an_error(detector: Detector) -> None:
+    found = detector.detect(_step("exit_cost", "Exited", None, tool="swe-agent:exit_cost"))
+    assert found is not None and found.type == "step_or_budget_limit"
+    assert detector.detect(_step("echo exit_cost", "exit_cost", 0)) is None
