@@ -155,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--duration", type=float, help="seconds to run")
     demo.add_argument("--seed", type=int, default=7, help="random seed (7)")
     demo.add_argument(
+        "--time-scale",
+        type=float,
+        default=0.05,
+        help="simulated durations times this (0.05: runs replayed 20x faster than real time)",
+    )
+    demo.add_argument(
         "--write-jsonl", metavar="FILE", help="write runs as OTLP JSON Lines instead of sending"
     )
     return parser
@@ -297,6 +303,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         rate=args.rate,
         duration=args.duration,
         seed=args.seed,
+        time_scale=args.time_scale,
     )
     print(stats)
     return 0

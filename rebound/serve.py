@@ -138,12 +138,16 @@ def run_serve(
     return 0
 
 
+# Simulated runs replayed 20x faster than real time: lag and time-to-recovery stay plausible.
+DEMO_TIME_SCALE = 0.05
+
+
 def _start_demo(endpoint: str, rate: float, stop: threading.Event) -> threading.Thread:
     from rebound.demo.simulator import run_demo
 
     thread = threading.Thread(
         target=run_demo,
-        kwargs={"endpoint": endpoint, "rate": rate, "stop": stop},
+        kwargs={"endpoint": endpoint, "rate": rate, "stop": stop, "time_scale": DEMO_TIME_SCALE},
         name="rebound-demo",
         daemon=True,
     )

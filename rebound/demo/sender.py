@@ -48,8 +48,11 @@ class _Agent:
 class SpanEmitter:
     """Replays runs as SDK spans: one TracerProvider per (agent, version) resource."""
 
-    def __init__(self, processor_factory: Callable[[], SpanProcessor]) -> None:
+    def __init__(
+        self, processor_factory: Callable[[], SpanProcessor], time_scale: float = 1.0
+    ) -> None:
         self._processor_factory = processor_factory
+        self._scale = time_scale
         self._agents: dict[tuple[str, str], _Agent] = {}
         self._lock = threading.Lock()
 
@@ -59,11 +62,12 @@ class SpanEmitter:
             agent = self._agent(run.agent, run.agent_version)
             agent.ids.trace_id = run.trace_id
             root_sim, *children = run.spans
-            root = self._start(agent, root_sim, None, start_ns)
+            root = self._start(agent, root_sim, None, start_ns, self._scale)
             parent = trace.set_span_in_context(root)
             for sim in children:
-                self._finish(self._start(agent, sim, parent, start_ns), sim, start_ns)
-            self._finish(root, root_sim, start_ns)
+                span = self._start(agent, sim, parent, start_ns, self._scale)
+                self._finish(span, sim, start_ns, self._scale)
+            self._finish(root, root_sim, start_ns, self._scale)
 
     def shutdown(self) -> None:
         """Flush and close every provider (and with it its exporter). Idempotent."""
@@ -93,24 +97,27 @@ class SpanEmitter:
         return agent
 
     @staticmethod
-    def _start(agent: _Agent, sim: SimSpan, parent: Context | None, start_ns: int) -> trace.Span:
+    def _start(
+        agent: _Agent, sim: SimSpan, parent: Context | None, start_ns: int, scale: float
+    ) -> trace.Span:
         agent.ids.span_id = sim.span_id
         return agent.tracer.start_span(
             sim.name,
             context=parent,
             kind=sim.kind,
             attributes=sim.attributes,
-            start_time=start_ns + sim.start_ns,
+            start_time=start_ns + int(sim.start_ns * scale),
         )
 
     @staticmethod
-    def _finish(span: trace.Span, sim: SimSpan, start_ns: int) -> None:
+    def _finish(span: trace.Span, sim: SimSpan, start_ns: int, scale: float) -> None:
         for event in sim.events:
-            span.add_event(event.name, event.attributes, timestamp=start_ns + event.offset_ns)
+            at = start_ns + int(event.offset_ns * scale)
+            span.add_event(event.name, event.attributes, timestamp=at)
         span.set_attributes(sim.end_attributes)
         if sim.error is not None:
             span.set_status(Status(StatusCode.ERROR, sim.error))
-        span.end(end_time=start_ns + sim.end_ns)
+        span.end(end_time=start_ns + int(sim.end_ns * scale))
 
 
 def traces_url(endpoint: str) -> str:

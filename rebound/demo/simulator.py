@@ -65,17 +65,20 @@ def run_demo(
     duration: float | None = None,
     seed: int = 7,
     stop: threading.Event | None = None,
+    time_scale: float = 1.0,
 ) -> DemoStats:
     """Send simulated runs over OTLP/HTTP until ``runs``/``duration`` is reached or ``stop`` is set.
 
-    ``rate`` is runs per second (``math.inf``: as fast as possible). Each run's simulated
-    minutes are sent at once, timestamped to end now. Providers are flushed before returning.
+    ``rate`` is runs per second (``math.inf``: as fast as possible). Each run is sent at
+    once, timestamped to end now, its simulated times multiplied by ``time_scale`` (0.1:
+    a ten-minute run took one minute), which keeps span-end-to-label lag realistic for a
+    live demo. Providers are flushed before returning.
     """
     if not rate > 0:
         raise ValueError(f"rate must be positive, got {rate}")
     stop = stop or threading.Event()
     url = traces_url(endpoint)
-    emitter = SpanEmitter(lambda: batch_processor(url))
+    emitter = SpanEmitter(lambda: batch_processor(url), time_scale)
     stats = DemoStats()
     started = time.monotonic()
     logger.info("demo: sending runs to %s at %s runs/s (seed %d)", url, rate, seed)
@@ -87,7 +90,7 @@ def run_demo(
             if stop.wait(max(0.0, due - time.monotonic())):
                 break
             run = make_run(seed, index)
-            emitter.emit(run, time.time_ns() - run.duration_ns)
+            emitter.emit(run, time.time_ns() - int(run.duration_ns * time_scale))
             stats.add(run)
     finally:
         emitter.shutdown()

@@ -162,3 +162,12 @@ def test_rate_must_be_positive() -> None:
 )
 def test_traces_url_appends_the_signal_path_once(endpoint: str) -> None:
     assert traces_url(endpoint) == "http://127.0.0.1:4318/v1/traces"
+
+
+def test_time_scale_compresses_each_run(collector: _Collector) -> None:
+    run_demo(endpoint=collector.endpoint, runs=2, rate=math.inf, seed=3, time_scale=0.1)
+    sent = {f"{r.trace_id:032x}": r for r in generate_runs(3, 2)}
+    for trace_id, spans in _received(collector).items():
+        root = next(s for _, s in spans if not s.parent_span_id)
+        took = root.end_time_unix_nano - root.start_time_unix_nano
+        assert took == pytest.approx(0.1 * sent[trace_id].duration_ns, rel=1e-6)
