@@ -11,6 +11,7 @@ import heapq
 import logging
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from time import perf_counter
 
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 COMMAND_LIMIT = 1024
 MESSAGE_LIMIT = 2048
 RECOVERY_ACTION_LIMIT = 256
+FOLLOWING_STEPS = 8
+FOLLOWING_LIMIT = 200
 
 
 @functools.lru_cache(maxsize=4096)
@@ -259,7 +262,10 @@ class Classifier:
         resolutions = resolve_run(run.steps, outcome, run.successes())
         for i, res in sorted(resolutions.items()):
             state = run.errors[run.steps[i].span_id]
-            out.append(self._emit(run, state, positions, res, outcome, final=True))
+            em = self._emit(run, state, positions, res, outcome, final=True)
+            if res.status == "unrecovered" and outcome == "unknown":
+                em = replace(em, following=_following(run.steps, i))
+            out.append(em)
         out.append(
             RunClosed(
                 run_id=run.run_id,
@@ -322,6 +328,20 @@ class Classifier:
             detected_at=rfc3339(record.end_ns),
             resolved_at=resolved_at,
         )
+
+
+def _following(steps: list[StepRecord], i: int) -> tuple[str, ...]:
+    """Up to ``FOLLOWING_STEPS`` tool steps after ``steps[i]``, one redacted line each."""
+    lines: list[str] = []
+    for step in steps[i + 1 :]:
+        if step.kind != "tool":
+            continue  # model turns carry no command: nothing to judge a recovery by
+        status = "ok" if step.error is None else f"failed: {step.error.type}"
+        shown = _shown(step.command, FOLLOWING_LIMIT) if step.command else step.tool or step.kind
+        lines.append(f"[{status}] {shown}")
+        if len(lines) == FOLLOWING_STEPS:
+            break
+    return tuple(lines)
 
 
 def _fields(event: ErrorEvent) -> tuple[object, ...]:

@@ -52,7 +52,9 @@ class Emission:
     ``relabelled`` is the model tier's new label for an error already emitted.
     Counters move on ``open`` and ``resolved`` only, so a refinement at run close
     (a step index shifted by a late span) is never counted twice. ``final`` marks the
-    one record per error written when its run closes.
+    one record per error written when its run closes. ``following`` is set on a final
+    record only when the rules could not settle it (unrecovered in a run of unknown
+    outcome): the steps after the error, one line each, redacted, for the recovery judge.
     """
 
     event: ErrorEvent
@@ -61,6 +63,7 @@ class Emission:
     classify_seconds: float | None = None
     stuck: bool = False
     final: bool = False
+    following: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

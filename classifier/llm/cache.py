@@ -1,4 +1,4 @@
-"""Labels by error fingerprint: a repeated error costs one call."""
+"""Answers by error fingerprint: a repeated error costs one call."""
 
 from __future__ import annotations
 
@@ -6,8 +6,13 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
+from typing import Generic
+
+from typing_extensions import TypeVar
 
 from classifier.llm.schema import Answer
+
+T = TypeVar("T", default=Answer)  # labels unless said otherwise
 
 # Order matters: quoted strings and paths go before the numbers inside them.
 _NORMALISERS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -34,15 +39,15 @@ def fingerprint(tool: str | None, program: str | None, message: str) -> str:
     return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 
-class LabelCache:
-    """A thread-safe LRU of answers by fingerprint; size 0 disables it."""
+class LabelCache(Generic[T]):
+    """A thread-safe LRU of answers (labels, judgements) by fingerprint; size 0 disables it."""
 
     def __init__(self, size: int):
         self.size = size
-        self._items: OrderedDict[str, Answer] = OrderedDict()
+        self._items: OrderedDict[str, T] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> Answer | None:
+    def get(self, key: str) -> T | None:
         """The cached answer for ``key``, marking it recently used."""
         with self._lock:
             answer = self._items.get(key)
@@ -50,7 +55,7 @@ class LabelCache:
                 self._items.move_to_end(key)
             return answer
 
-    def put(self, key: str, answer: Answer) -> None:
+    def put(self, key: str, answer: T) -> None:
         """Remember ``answer``, evicting the least recently used beyond the size."""
         if self.size <= 0:
             return

@@ -6,13 +6,21 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import openai
 from openai import OpenAI
 
 from classifier.llm.budget import Budget, estimate_tokens
+from classifier.llm.judge import (
+    Judgement,
+    JudgeRequest,
+    build_judge_messages,
+    judge_response_format,
+    parse_judgement,
+)
 from classifier.llm.metrics import CallOutcome, LlmMetrics
 from classifier.llm.prompt import LabelRequest, build_messages, prompt_chars
 from classifier.llm.retry import backoff, parse_retry_after
@@ -24,6 +32,8 @@ log = logging.getLogger(__name__)
 # A placeholder for endpoints without auth: the client refuses an empty key.
 NO_KEY = "none"
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
@@ -31,6 +41,14 @@ class Verdict:
 
     outcome: CallOutcome
     answer: Answer | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """How judging ended: ``judgement`` is set only when ``outcome`` is ok."""
+
+    outcome: CallOutcome
+    judgement: Judgement | None = None
 
 
 class _Retryable(Exception):
@@ -68,41 +86,65 @@ class Labeller:
     def label(self, request: LabelRequest, deadline: float) -> Verdict:
         """Label ``request`` before ``deadline`` (a ``time.monotonic()`` instant)."""
         messages = build_messages(request, self.settings.max_prompt_chars)
+        outcome, answer = self._ask(messages, response_format(), parse_answer, deadline)
+        return Verdict(outcome, answer)
+
+    def judge(self, request: JudgeRequest, deadline: float) -> Judged:
+        """Judge the recovery of ``request`` before ``deadline``, like :meth:`label`."""
+        messages = build_judge_messages(request, self.settings.max_prompt_chars)
+        outcome, judgement = self._ask(messages, judge_response_format(), parse_judgement, deadline)
+        return Judged(outcome, judgement)
+
+    def _ask(
+        self,
+        messages: list[dict[str, str]],
+        fmt: dict[str, Any],
+        parse: Callable[[str | None], T | None],
+        deadline: float,
+    ) -> tuple[CallOutcome, T | None]:
+        """Budgeted, retried, deadline-bound: the outcome and the parsed answer, if ok."""
         estimate = estimate_tokens(prompt_chars(messages), self.settings.max_output_tokens)
         outcome: CallOutcome = "error"
         for attempt in range(self.settings.max_retries + 1):
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self.stop.is_set():
-                return Verdict("timeout")
+                return "timeout", None
             grant = self.budget.acquire(estimate)
             if grant is None:
                 self._count("budget")
-                return Verdict("budget")
+                return "budget", None
             try:
-                verdict = self._call(messages, min(remaining, self.settings.timeout_seconds))
+                failed, content, tokens = self._call(
+                    messages, fmt, min(remaining, self.settings.timeout_seconds)
+                )
             except _Retryable as exc:
                 self.budget.settle(grant, estimate)  # unknown usage: keep the estimate
                 outcome = exc.outcome
                 self._count(outcome)
                 wait = backoff(attempt, exc.retry_after, self.rng)
                 if attempt == self.settings.max_retries or time.monotonic() + wait >= deadline:
-                    return Verdict(outcome)
+                    return outcome, None
                 if self.stop.wait(wait):
-                    return Verdict(outcome)
+                    return outcome, None
                 continue
-            self.budget.settle(grant, verdict[1])
-            self._count(verdict[0].outcome)
-            return verdict[0]
-        return Verdict(outcome)
+            self.budget.settle(grant, tokens)
+            parsed = None if failed else parse(content)
+            outcome = "error" if failed else ("ok" if parsed is not None else "invalid")
+            self._count(outcome)
+            return outcome, parsed
+        return outcome, None
 
-    def _call(self, messages: list[dict[str, str]], timeout: float) -> tuple[Verdict, int]:
-        """One HTTP attempt: the verdict and the tokens it used; raises _Retryable."""
+    def _call(
+        self, messages: list[dict[str, str]], fmt: dict[str, Any], timeout: float
+    ) -> tuple[bool, str | None, int]:
+        """One HTTP attempt: whether it failed for good (no retry), the answer's content and
+        the tokens it used; raises _Retryable."""
         started = time.monotonic()
         try:
             response = self.client.chat.completions.create(  # type: ignore[call-overload]
                 model=self.settings.model,
                 messages=messages,
-                response_format=response_format(),
+                response_format=fmt,
                 max_tokens=self.settings.max_output_tokens,
                 temperature=0,
                 timeout=timeout,
@@ -115,18 +157,18 @@ class Labeller:
                 outcome: CallOutcome = "rate_limited" if exc.status_code == 429 else "error"
                 raise _Retryable(outcome, after) from exc
             log.warning("model call refused: HTTP %s", exc.status_code)
-            return Verdict("error"), 0
+            return True, None, 0
         except openai.APIConnectionError as exc:
             raise _Retryable("error") from exc
         except (openai.OpenAIError, ValueError) as exc:  # e.g. a body that is not JSON
             log.warning("model call failed: %s", type(exc).__name__)
-            return Verdict("error"), 0
+            return True, None, 0
         finally:
             if self.metrics is not None:
                 self.metrics.took(time.monotonic() - started)
         return self._read(response)
 
-    def _read(self, response: Any) -> tuple[Verdict, int]:
+    def _read(self, response: Any) -> tuple[bool, str | None, int]:
         usage = getattr(response, "usage", None)
         tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
         tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
@@ -134,10 +176,7 @@ class Labeller:
             self.metrics.used(tokens_in, tokens_out)
         choices = getattr(response, "choices", None) or []
         content = choices[0].message.content if choices else None
-        answer = parse_answer(content)
-        if answer is None:
-            return Verdict("invalid"), tokens_in + tokens_out
-        return Verdict("ok", answer), tokens_in + tokens_out
+        return False, content, tokens_in + tokens_out
 
     def _count(self, outcome: CallOutcome) -> None:
         if self.metrics is not None:

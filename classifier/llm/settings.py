@@ -24,3 +24,9 @@ class LlmSettings(BaseModel):
     cache_size: int = Field(10_000, ge=0, description="labels kept by error fingerprint")
     max_prompt_chars: int = Field(4000, ge=500, description="agent text sent per error")
     max_output_tokens: int = Field(200, ge=50, description="answer size limit")
+    judge_recovery: bool = Field(
+        True, description="ask the model whether an unsettled error was recovered from"
+    )
+    judge_min_confidence: float = Field(
+        0.6, ge=0.0, le=1.0, description="least confidence for a judged recovery to count"
+    )

@@ -5,6 +5,10 @@ falls back at once, counted); workers label them; the caller collects the relabe
 events with :meth:`ModelTier.drain_ready` and delivers them like any other output.
 Labels are remembered per error so the core's later records of the same error (its
 resolution, its final record) carry the model's label too: the last record wins.
+
+The same workers judge recovery: a final record the rules left unsettled (it carries the
+steps that followed the error) is asked about, and a confident "recovered" goes out as a
+relabelled record with the new status. Anything short of that leaves the rule verdict.
 """
 
 from __future__ import annotations
@@ -23,11 +27,13 @@ from prometheus_client import CollectorRegistry
 from classifier.events import ClassifiedBy, Emission, ErrorEvent, Output
 from classifier.llm.budget import Budget
 from classifier.llm.cache import LabelCache, fingerprint
-from classifier.llm.labeller import Labeller, Verdict
+from classifier.llm.judge import ACTION_LIMIT, Judgement, JudgeRequest, judge_fingerprint
+from classifier.llm.labeller import Judged, Labeller, Verdict
 from classifier.llm.metrics import LlmMetrics
 from classifier.llm.prompt import LabelRequest
 from classifier.llm.schema import Answer
 from classifier.llm.settings import LlmSettings
+from classifier.redact import cap, redact
 from classifier.taxonomy import UNCLASSIFIED
 
 log = logging.getLogger(__name__)
@@ -65,6 +71,14 @@ class _Job:
     waiters: list[str] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class _JudgeJob:
+    key: str
+    request: JudgeRequest
+    deadline: float
+    waiters: list[str] = field(default_factory=list)
+
+
 def eligible(event: ErrorEvent) -> bool:
     """Whether the rules left this error to the model."""
     return event.classified_by == "rule" and event.type in ELIGIBLE_TYPES
@@ -91,17 +105,20 @@ class ModelTier:
         self.settings = settings
         self.enabled = settings.enabled
         self.metrics = metrics or (LlmMetrics(registry) if registry is not None else None)
-        self.cache = LabelCache(settings.cache_size)
+        self.cache: LabelCache[Answer] = LabelCache(settings.cache_size)
+        self.judgements: LabelCache[Judgement] = LabelCache(settings.cache_size)
         self._stop = threading.Event()
         self._clock = clock
         self.labeller: Labeller | None = None
         if self.enabled:
             budget = Budget(settings.calls_per_minute, settings.tokens_per_minute)
             self.labeller = Labeller(settings, budget, self.metrics, client, self._stop)
-        self._queue: queue.Queue[_Job] = queue.Queue(maxsize=settings.queue_size)
+        self._queue: queue.Queue[_Job | _JudgeJob] = queue.Queue(maxsize=settings.queue_size)
         self._lock = threading.Lock()
         self._jobs: dict[str, _Job] = {}  # in flight, by fingerprint
         self._latest: dict[str, Emission] = {}  # the newest record of each waiting error
+        self._judge_jobs: dict[str, _JudgeJob] = {}  # in flight, by fingerprint
+        self._judging: dict[str, Emission] = {}  # the final record sent out, by error
         self._labels: OrderedDict[str, Label] = OrderedDict()
         self._ready: list[Emission] = []
         self._threads: list[threading.Thread] = []
@@ -127,6 +144,8 @@ class ModelTier:
         with self._lock:
             for job in list(self._jobs.values()):
                 self._finish(job, None)
+            for judge_job in list(self._judge_jobs.values()):
+                self._finish_judge(judge_job, None)
 
     # -- the stream side -------------------------------------------------------
     def apply(self, outputs: Sequence[Output]) -> list[Output]:
@@ -136,7 +155,10 @@ class ModelTier:
         out: list[Output] = []
         for item in outputs:
             if isinstance(item, Emission):
-                item = self._through(item)
+                passed = self._through(item)
+                if item.following and self.settings.judge_recovery:
+                    self._submit_judge(item, passed)
+                item = passed
             out.append(item)
         return out
 
@@ -156,6 +178,9 @@ class ModelTier:
             for job in [j for j in self._jobs.values() if j.deadline <= now]:
                 self._count("timeout")
                 self._finish(job, None)
+            for judge_job in [j for j in self._judge_jobs.values() if j.deadline <= now]:
+                self._count("timeout")
+                self._finish_judge(judge_job, None)
             ready, self._ready = self._ready, []
         return ready
 
@@ -163,6 +188,11 @@ class ModelTier:
         """Errors waiting for a label."""
         with self._lock:
             return len(self._latest)
+
+    def judging(self) -> int:
+        """Errors waiting for a recovery judgement."""
+        with self._lock:
+            return len(self._judging)
 
     def _through(self, em: Emission) -> Emission:
         error_id = em.event.error_id
@@ -213,6 +243,51 @@ class ModelTier:
         self._latest[event.error_id] = em
         return None
 
+    def _submit_judge(self, em: Emission, passed: Emission) -> None:
+        """Ask whether the agent recovered from ``em``'s error; ``passed`` is what went out."""
+        event = em.event
+        if not em.final or event.status != "unrecovered":
+            return
+        request = JudgeRequest(event.tool, event.command, event.message, event.type, em.following)
+        key = judge_fingerprint(request)
+        with self._lock:
+            if event.error_id in self._judging:
+                return
+            cached = self.judgements.get(key)
+            if cached is not None:
+                self._count("cache_hit")
+                self._judged(passed, cached)
+                return
+            job = self._judge_jobs.get(key)
+            if job is None:
+                job = _JudgeJob(key, request, self._clock() + self.settings.deadline_seconds)
+                try:
+                    self._queue.put_nowait(job)
+                except queue.Full:
+                    self.dropped += 1
+                    self._count("queue_full")
+                    return  # the rule verdict stands
+                self._judge_jobs[key] = job
+            job.waiters.append(event.error_id)
+            self._judging[event.error_id] = passed
+
+    def _judged(self, passed: Emission, judgement: Judgement) -> None:
+        """Under the lock: send out ``passed`` as recovered if the judge is sure enough."""
+        if not judgement.recovered or judgement.confidence < self.settings.judge_min_confidence:
+            return
+        action = cap(redact(judgement.recovery_action.strip()), ACTION_LIMIT) or None
+        update = {"status": "recovered", "fatal": False, "recovery_action": action}
+        error_id = passed.event.error_id
+        waiting = self._latest.get(error_id)
+        if waiting is not None:  # its label is still coming: that record will carry this too
+            self._latest[error_id] = Emission(
+                waiting.event.model_copy(update=update), waiting.transition, final=waiting.final
+            )
+            return
+        self._ready.append(
+            Emission(passed.event.model_copy(update=update), "relabelled", final=True)
+        )
+
     def _remember(self, error_id: str, label: Label, final: bool) -> Label:
         if not final:
             self._labels[error_id] = label
@@ -229,6 +304,9 @@ class ModelTier:
                 job = self._queue.get(timeout=POLL_SECONDS)
             except queue.Empty:
                 continue
+            if isinstance(job, _JudgeJob):
+                self._run_judge(job)
+                continue
             try:
                 verdict = self._label(job)
             except Exception:  # a worker must survive anything one error throws
@@ -236,6 +314,39 @@ class ModelTier:
                 verdict = Verdict("error")
             with self._lock:
                 self._finish(job, verdict.answer)
+
+    def _run_judge(self, job: _JudgeJob) -> None:
+        try:
+            judged = self._judge(job)
+        except Exception:  # a worker must survive anything one error throws
+            log.exception("model tier: judging failed for fingerprint %s", job.key)
+            judged = Judged("error")
+        with self._lock:
+            self._finish_judge(job, judged.judgement)
+
+    def _judge(self, job: _JudgeJob) -> Judged:
+        assert self.labeller is not None
+        if self._clock() >= job.deadline:
+            return Judged("timeout")
+        cached = self.judgements.get(job.key)
+        if cached is not None:
+            self._count("cache_hit")
+            return Judged("ok", cached)
+        remaining = job.deadline - self._clock()
+        judged = self.labeller.judge(job.request, time.monotonic() + remaining)
+        if judged.judgement is not None:
+            self.judgements.put(job.key, judged.judgement)
+        return judged
+
+    def _finish_judge(self, job: _JudgeJob, judgement: Judgement | None) -> None:
+        """Under the lock: the judgement for every error waiting on ``job``, if any."""
+        if self._judge_jobs.get(job.key) is not job:
+            return  # already timed out
+        del self._judge_jobs[job.key]
+        for error_id in job.waiters:
+            passed = self._judging.pop(error_id, None)
+            if passed is not None and judgement is not None:
+                self._judged(passed, judgement)
 
     def _label(self, job: _Job) -> Verdict:
         assert self.labeller is not None
@@ -262,7 +373,10 @@ class ModelTier:
                 continue
             label = _model_label(answer) if answer is not None else _fallback(em.event)
             self._remember(error_id, label, em.final)
-            self._ready.append(Emission(label.apply(em.event), "relabelled", final=em.final))
+            relabelled = Emission(label.apply(em.event), "relabelled", final=em.final)
+            self._ready.append(relabelled)
+            if error_id in self._judging:  # a later judgement builds on this record
+                self._judging[error_id] = relabelled
 
     def _count(self, outcome: str) -> None:
         if self.metrics is not None:
