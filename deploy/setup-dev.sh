@@ -21,11 +21,14 @@ fi
 # promtool checks and unit-tests the Prometheus rules (tests/unit/dashboards); Debian's
 # `prometheus` package ships it with the server (on systemd hosts it also enables a
 # prometheus service on :9090: `systemctl disable --now prometheus` if you do not want it).
-if ! command -v promtool >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+# amtool (prometheus-alertmanager) checks the compose stack's Alertmanager config.
+if { ! command -v promtool >/dev/null 2>&1 || ! command -v amtool >/dev/null 2>&1; } \
+    && command -v apt-get >/dev/null 2>&1; then
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    $SUDO apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager \
+        >/dev/null
 fi
 if command -v promtool >/dev/null 2>&1; then
     echo "setup-dev: $(promtool --version 2>&1 | head -n1)"
