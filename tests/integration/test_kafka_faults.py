@@ -28,22 +28,11 @@ from rebound.kafka_collector import start_collector
 from rebound.settings import load_settings
 from tests.integration.test_kafka_pipeline import FAST, offline_finals, sample_runs, wait_finals
 from tests.support.agentrun import RunBuilder
-from tests.support.kafka import SCRIPT, new_group, new_topic, script_missing_tools
+from tests.support.kafka import SCRIPT, new_topic, script_missing_tools
 from tests.support.kafka_io import produce, read_topic
 from tests.support.net import free_port, http_get, metric_value, wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def kafka(kafka_bootstrap: str) -> KafkaSettings:
-    return KafkaSettings(
-        bootstrap_servers=kafka_bootstrap,
-        spans_topic=new_topic(kafka_bootstrap, 4),
-        errors_topic=new_topic(kafka_bootstrap, 4),
-        dlq_topic=new_topic(kafka_bootstrap, 1),
-        group_id=new_group(),
-    )
 
 
 class Member:

@@ -24,28 +24,12 @@ from rebound.kafka_classifier import KafkaClassifier
 from rebound.kafka_collector import start_collector
 from rebound.settings import load_settings
 from tests.support.agentrun import RunBuilder
-from tests.support.kafka import new_group, new_topic
 from tests.support.kafka_io import final_events, produce, read_topic
 from tests.support.net import wait_for
 
 pytestmark = pytest.mark.integration
 
 FAST = ClassifierSettings(grace_seconds=0.2, idle_timeout_seconds=30)
-
-
-@pytest.fixture
-def kafka(kafka_bootstrap: str) -> KafkaSettings:
-    """Fresh topics and group for one test."""
-    return KafkaSettings(
-        bootstrap_servers=kafka_bootstrap,
-        spans_topic=new_topic(kafka_bootstrap, 4),
-        errors_topic=new_topic(kafka_bootstrap, 4),
-        dlq_topic=new_topic(kafka_bootstrap, 1),
-        group_id=new_group(),
-        session_timeout_ms=6000,
-        heartbeat_interval_ms=500,
-        commit_interval_seconds=0.2,
-    )
 
 
 @dataclass
