@@ -503,6 +503,7 @@ _RUNTIME: tuple[Signature, ...] = (
     S("data_parse_error", r"\bis not valid JSON\b", SPECIFIC + 4, False),
     S("data_parse_error", r"\bTOMLDecodeError\b|\bTomlDecodeError\b", SPECIFIC + 4, False),
     S("data_parse_error", r"\bxml\.etree\.ElementTree\.ParseError\b|\bExpatError\b", SPECIFIC + 4, False),
+    S("data_parse_error", r"^(?:[\w.]+\.)?(?:ParseError|ExpatError): (?:not well-formed|syntax error|mismatched tag|unclosed token|junk after document element|no element found)", SPECIFIC + 4, True),
     S("data_parse_error", r"\b(?:JsonParseException|MismatchedInputException|JsonMappingException)\b", SPECIFIC + 2, False),
     S("data_parse_error", r"unexpected end of JSON input", SPECIFIC + 4, False),
     S("data_parse_error", r"invalid character '[^'\n]+' looking for beginning of", SPECIFIC + 4, False),

@@ -888,4 +888,10 @@ EXAMPLES: tuple[Example, ...] = (
         "create /repo/reproduce.py\nedit 1:1\n# Step 1: build the client\nend_of_edit",
         127,
     ),
+    E(
+        "data_parse_error",
+        '<item name$="x" />\nParseError: not well-formed (invalid token): line 1, column 10',
+        "python parse_feed.py",
+        None,
+    ),
 )
