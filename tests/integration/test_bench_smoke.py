@@ -55,3 +55,59 @@ def test_kafka_bench_smoke_prints_a_table() -> None:
     assert members == "1"
     assert int(accepted.replace(",", "")) > 0
     assert int(classified.replace(",", "")) > 0
+
+
+def _bench(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+def test_core_bench_smoke_on_a_small_file(tmp_path: Path) -> None:
+    from rebound.demo.simulator import write_jsonl
+
+    runs = tmp_path / "runs.otlp.jsonl"
+    write_jsonl(runs, seed=5, n=20)
+    done = _bench("bench/core.py", str(runs), "--sim-runs", "0", "--no-doc")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert any("runs.otlp.jsonl" in row[0] for row in table_rows(done.stdout))
+
+
+def test_rules_bench_smoke_on_a_small_raw_file(tmp_path: Path) -> None:
+    import gzip
+    import json
+
+    from rebound.demo.simulator import generate_runs
+
+    raw = tmp_path / "raw_runs.jsonl.gz"
+    with gzip.open(raw, "wt") as fh:
+        for run in generate_runs(5, 10):
+            steps = [
+                {
+                    "index": i,
+                    "tool": "bash",
+                    "command": s.attributes.get("gen_ai.tool.call.arguments"),
+                    "output": s.attributes.get("gen_ai.tool.call.result"),
+                    "exit_code": s.attributes.get("process.exit.code"),
+                }
+                for i, s in enumerate(run.spans)
+                if s.attributes.get("gen_ai.operation.name") == "execute_tool"
+            ]
+            fh.write(json.dumps({"source": "demo/x", "steps": steps}) + "\n")
+    done = _bench("bench/rules.py", str(raw), "--rounds", "1")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "back-ends disagree on 0 of" in done.stdout
+    assert "matcher hyperscan" in done.stdout or "matcher python" in done.stdout
+
+
+def test_memory_bench_smoke_proves_the_bound() -> None:
+    done = _bench("bench/memory.py", "--runs", "200", "--no-doc")
+    assert done.returncode == 0, done.stderr[-3000:]
+    (row,) = table_rows(done.stdout)
+    assert row[0] == "200" and row[5] == "100" and row[6] == "100"  # open at bound, evicted
