@@ -162,21 +162,26 @@ def hex_id(value: Any, size: int, what: str) -> str:
 
 def uint64(value: Any, what: str) -> int:
     """An OTLP fixed64 written as a decimal string or a number; absent means 0."""
-    kind = type(value)
-    if kind is int:
-        number: int = value
-    elif kind is str:
-        try:
-            number = int(value)
-        except ValueError:
-            raise _wrong(what, "a decimal integer", value) from None
-    elif value is None:
+    if value is None:
         return 0
-    else:
-        raise _wrong(what, "an integer or a decimal string", value)
+    number = _integer(value, what, "an integer or a decimal string")
     if 0 <= number < _U64:
         return number
     raise InvalidSpan(WRONG_TYPE, f"{what} {number} is out of the unsigned 64-bit range")
+
+
+def _integer(value: Any, what: str, expected: str) -> int:
+    """An int, or a decimal string of one (OTLP/JSON writes 64-bit numbers as strings)."""
+    kind = type(value)
+    if kind is int:
+        number: int = value
+        return number
+    if kind is str:
+        try:
+            return int(value)
+        except ValueError:
+            raise _wrong(what, "a decimal integer", value) from None
+    raise _wrong(what, expected, value)
 
 
 def enum(value: Any, names: dict[str, int], what: str) -> int:
@@ -380,16 +385,7 @@ class _JsonDecoder:
 
 
 def _int64(value: Any, what: str) -> int:
-    kind = type(value)
-    if kind is int:
-        number: int = value
-    elif kind is str:
-        try:
-            number = int(value)
-        except ValueError:
-            raise _wrong(what, "a decimal integer", value) from None
-    else:
-        raise _wrong(what, "an integer", value)
+    number = _integer(value, what, "an integer")
     if -_I64 <= number < _I64:
         return number
     raise InvalidSpan(WRONG_TYPE, f"{what} {number} is out of the signed 64-bit range")

@@ -271,7 +271,9 @@ class KafkaClassifier:
 
 def run_classifier(settings: Settings) -> int:
     """Run one consumer-group member until SIGTERM/SIGINT, then drain and commit."""
-    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client import CollectorRegistry
+
+    from rebound.endpoints import start_metrics, stop_metrics
 
     registry = CollectorRegistry()
     metrics = Metrics(registry, settings.metrics.top_models, settings.metrics.top_versions)
@@ -282,12 +284,11 @@ def run_classifier(settings: Settings) -> int:
         settings.receiver.max_attribute_chars,
         tier=model_tier(settings.llm, metrics),
     )
-    server, _ = start_http_server(settings.metrics.port, settings.metrics.host, registry=registry)
+    server = start_metrics(settings, registry)
 
     stop_on_signals(service.stop_event)
     try:
         service.run()
     finally:
-        server.shutdown()
-        server.server_close()
+        stop_metrics(server)
     return 0

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 from prometheus_client import Counter as PromCounter
 
 from collector.http import OtlpHttpReceiver
@@ -16,6 +16,7 @@ from collector.intake import CountingStats
 from collector.kafka_sink import KafkaSpanSink
 from collector.otlp_grpc import OtlpGrpcReceiver
 from exporters.prometheus import TallyCollector
+from rebound.endpoints import Endpoints, http_receiver, start_metrics, stop_metrics
 from rebound.settings import Settings
 from rebound.signals import stop_on_signals
 
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class CollectorService:
+class CollectorService(Endpoints):
     """A running collector: receiver, Kafka sink, metrics endpoint."""
 
     settings: Settings
@@ -33,22 +34,13 @@ class CollectorService:
     metrics_server: Any
     registry: CollectorRegistry
 
-    @property
-    def otlp_endpoint(self) -> str:
-        return f"http://{self.settings.receiver.host}:{self.receiver.port}"
-
-    @property
-    def metrics_port(self) -> int:
-        return int(self.metrics_server.server_port)
-
     def stop(self) -> None:
         """Stop receiving, flush the producer, stop the metrics endpoint."""
         self.receiver.stop()
         if self.grpc is not None:
             self.grpc.stop()
         self.sink.close()
-        self.metrics_server.shutdown()
-        self.metrics_server.server_close()
+        stop_metrics(self.metrics_server)
 
 
 def start_collector(settings: Settings) -> CollectorService:
@@ -67,19 +59,8 @@ def start_collector(settings: Settings) -> CollectorService:
         )
     )
     sink = KafkaSpanSink(settings.kafka, on_delivered=delivered.inc)
-    receiver = OtlpHttpReceiver(
-        settings.receiver.host,
-        settings.receiver.http_port,
-        sink,
-        max_body_bytes=settings.receiver.max_body_bytes,
-        max_value_chars=settings.receiver.max_attribute_chars,
-        retry_after_seconds=settings.receiver.retry_after_seconds,
-        stats=tally,
-        ready_check=lambda: sink.healthy,
-    )
-    metrics_server, _ = start_http_server(
-        settings.metrics.port, settings.metrics.host, registry=registry
-    )
+    receiver = http_receiver(settings, sink, tally, lambda: sink.healthy)
+    metrics_server = start_metrics(settings, registry)
     receiver.start()
     grpc = None
     if settings.receiver.grpc_port is not None:

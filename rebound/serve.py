@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 
 from classifier.core import Classifier
 from collector.http import OtlpHttpReceiver
@@ -19,6 +19,7 @@ from collector.intake import CountingStats
 from exporters.jsonl import JsonlWriter
 from exporters.prometheus import Metrics
 from exporters.summary import Summary, render_table
+from rebound.endpoints import Endpoints, http_receiver, start_metrics, stop_metrics
 from rebound.outputs import model_tier
 from rebound.pipeline import Pipeline
 from rebound.settings import Settings
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Service:
+class Service(Endpoints):
     """A running ``rebound serve``: its parts, for tests and for shutdown."""
 
     settings: Settings
@@ -41,14 +42,6 @@ class Service:
     writer: JsonlWriter | None = None
     stopped: threading.Event = field(default_factory=threading.Event)
 
-    @property
-    def otlp_endpoint(self) -> str:
-        return f"http://{self.settings.receiver.host}:{self.receiver.port}"
-
-    @property
-    def metrics_port(self) -> int:
-        return int(self.metrics_server.server_port)
-
     def stop(self) -> None:
         """Stop receiving, classify what was accepted, close all runs, flush (idempotent)."""
         if self.stopped.is_set():
@@ -58,8 +51,7 @@ class Service:
         self.pipeline.stop(self.settings.serve.shutdown_seconds)
         if self.writer is not None:
             self.writer.close()
-        self.metrics_server.shutdown()
-        self.metrics_server.server_close()
+        stop_metrics(self.metrics_server)
 
 
 def start_service(settings: Settings, events_out: str | Path | None = None) -> Service:
@@ -85,20 +77,9 @@ def start_service(settings: Settings, events_out: str | Path | None = None) -> S
         open_runs=lambda: len(core.runs),
         open_errors=lambda: core.open_errors,
     )
-    metrics_server, _ = start_http_server(
-        settings.metrics.port, settings.metrics.host, registry=registry
-    )
+    metrics_server = start_metrics(settings, registry)
     pipeline.start()
-    receiver = OtlpHttpReceiver(
-        settings.receiver.host,
-        settings.receiver.http_port,
-        pipeline,
-        max_body_bytes=settings.receiver.max_body_bytes,
-        max_value_chars=settings.receiver.max_attribute_chars,
-        retry_after_seconds=settings.receiver.retry_after_seconds,
-        stats=tally,
-        ready_check=pipeline.accepting,
-    )
+    receiver = http_receiver(settings, pipeline, tally, pipeline.accepting)
     receiver.start()
     log.info(
         "rebound serve: OTLP/HTTP on http://%s:%d/v1/traces, metrics on http://%s:%d/metrics",
