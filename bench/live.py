@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -309,6 +310,12 @@ def load_average() -> str:
 
 
 # -- reporting -------------------------------------------------------------------------
+def column_table(columns: Any, rows: list[dict[str, Any]]) -> str:
+    """Rows as Markdown, given ``(key, title, format)`` columns."""
+    cells = [[fmt(row[key]) for key, _, fmt in columns] for row in rows]
+    return markdown([title for _, title, _ in columns], cells)
+
+
 def markdown(headers: list[str], rows: list[list[str]]) -> str:
     """A Markdown table."""
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]

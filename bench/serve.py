@@ -162,8 +162,7 @@ _COLUMNS = (
 
 def table(rows: list[dict[str, Any]]) -> str:
     """The results as Markdown."""
-    cells = [[fmt(row[key]) for key, _, fmt in _COLUMNS] for row in rows]
-    return live.markdown([title for _, title, _ in _COLUMNS], cells)
+    return live.column_table(_COLUMNS, rows)
 
 
 def main(argv: list[str] | None = None) -> int:
