@@ -64,6 +64,10 @@ def _confidence(sig: Signature, exit_failed: bool) -> float:
     return base if exit_failed or sig.strong else round(base - 0.1, 2)
 
 
+# Commands up to this long are scanned on every step: one may be a harness verdict (exit_cost).
+_SHORT_COMMAND = 64
+
+
 class Detector:
     """Holds the compiled signatures; ``detect`` labels one step."""
 
@@ -105,7 +109,11 @@ class Detector:
         data, found = self._scan(text, "output", "tool")
         code = step.exit_code
         exit_failed = code is not None and code != 0
-        harness = self._harness_command(step.command)
+        short = step.command if step.command and len(step.command) <= _SHORT_COMMAND else None
+        command_hits = self._scan(short, "command", "tool")[1] if short else None
+        harness = any(
+            f.signature.priority >= HARNESS and f.signature.strong for f in command_hits or ()
+        )
         if not found and not harness and not exit_failed and not step.failed_signal:
             return None  # the common success: nothing below could call it a failure
         command = Command.parse(step.command)
@@ -132,20 +140,15 @@ class Detector:
             ):
                 return None
         if step.command:
-            found += self._scan(step.command, "command", "tool")[1]
+            found += (
+                command_hits
+                if command_hits is not None
+                else self._scan(step.command, "command", "tool")[1]
+            )
         if found:
             best = max(found, key=_rank)
             return self._label(best, data, exit_failed, found, code)
         return _fallback(code, exit_failed, output, error_text)
-
-    def _harness_command(self, command: str | None) -> bool:
-        """Whether the command itself is a harness verdict (``exit_cost``, ``exit_format``)."""
-        if not command or len(command) > 64:
-            return False
-        return any(
-            f.signature.priority >= HARNESS and f.signature.strong
-            for f in self._scan(command, "command", "tool")[1]
-        )
 
     def _label(
         self, best: _Found, data: bytes, exit_failed: bool, found: list[_Found], code: int | None
