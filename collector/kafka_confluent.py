@@ -347,6 +347,32 @@ class ConfluentConsumer:
         except confluent_kafka.KafkaException as exc:
             raise _error(exc.args[0]) from None
 
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        """Fetch ``partition`` from ``offset`` next."""
+        self._seek(partition, offset)
+
+    def seek_to_beginning(self, *partitions: TopicPartition) -> None:
+        """Fetch ``partitions`` from their first offset next."""
+        for tp in partitions:
+            self._seek(tp, confluent_kafka.OFFSET_BEGINNING)
+
+    def _seek(self, partition: TopicPartition, offset: int) -> None:
+        try:
+            self._consumer.seek(
+                confluent_kafka.TopicPartition(partition.topic, partition.partition, offset)
+            )
+        except confluent_kafka.KafkaException as exc:
+            err = exc.args[0]
+            # A partition just assigned has no fetcher yet until its committed offset is
+            # known, and librdkafka refuses to seek it: it will start there (or, with no
+            # commit, at the beginning: auto.offset.reset), so asking for that is done.
+            if err.code() != confluent_kafka.KafkaError._STATE or offset != self._start(partition):
+                raise _error(err) from None
+
+    def _start(self, partition: TopicPartition) -> int:
+        committed = self.committed(partition)
+        return confluent_kafka.OFFSET_BEGINNING if committed is None else int(committed.offset)
+
     def pause(self, *partitions: TopicPartition) -> None:
         """Stop fetching ``partitions``; ``ValueError`` for one not assigned."""
         self._flow(self._consumer.pause, partitions)

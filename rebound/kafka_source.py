@@ -50,6 +50,10 @@ class ConsumerClient(Protocol):
 
     def commit_async(self, offsets: Any = ...) -> Any: ...
 
+    def seek(self, partition: Any, offset: int) -> None: ...
+
+    def seek_to_beginning(self, *partitions: Any) -> None: ...
+
     def pause(self, *partitions: Any) -> None: ...
 
     def resume(self, *partitions: Any) -> None: ...
@@ -121,7 +125,9 @@ class KafkaSource:
         while not self.stop.is_set():
             polled = self.consumer.poll(timeout_ms=200)
             if self._pending:
-                self._adopt(sorted(self._pending, key=str))
+                adopted = self._adopt(sorted(self._pending, key=str))
+                # rewound to their commits: what this poll got of them comes again
+                polled = {tp: records for tp, records in polled.items() if tp not in adopted}
             yield [
                 self._arrival(tp, record)
                 for tp, records in polled.items()
@@ -243,9 +249,13 @@ class KafkaSource:
         """Note new partitions; they are adopted after the poll, outside the callback."""
         self._pending.update(partitions)
 
-    def _adopt(self, partitions: list[Hashable]) -> None:
-        """A lane per new partition, starting from what its previous owner delivered.
+    def _adopt(self, partitions: list[Hashable]) -> set[Hashable]:
+        """A lane per new partition, read from its committed offset (returned: the partitions).
 
+        The lane starts from what the previous owner delivered (the commit's mark), so
+        fetching must restart at that commit too. A partition this member kept through an
+        eager rebalance had its runs dropped at the revoke, but kafka-python keeps its
+        fetch position: without the seek, the input of the runs open then would be skipped.
         Reading committed offsets blocks, which kafka-python does not allow inside its
         rebalance callbacks: so this runs from the poll loop.
         """
@@ -253,7 +263,10 @@ class KafkaSource:
         for tp in partitions:
             committed = self.consumer.committed(tp, metadata=True)
             mark = CommitMark()
-            if committed is not None:
+            if committed is None:
+                self.consumer.seek_to_beginning(tp)  # nothing committed: all of it is new
+            else:
+                self.consumer.seek(tp, committed.offset)
                 try:
                     mark = CommitMark.decode(committed.metadata, committed.offset)
                 except ValueError as exc:
@@ -262,6 +275,7 @@ class KafkaSource:
         if self._failures:
             self._flow(partitions, resume=False)
         log.info("assigned %s", sorted(map(str, partitions)))
+        return set(partitions)
 
     def revoked(self, partitions: list[Hashable], commit: bool = True) -> None:
         """Partitions going elsewhere: commit what they need (if delivered), drop their runs."""

@@ -42,6 +42,7 @@ class Member:
         self.port = free_port()
         env = {
             **os.environ,
+            "REBOUND_KAFKA__LOGS_TOPIC": kafka.logs_topic,  # this test's, not a shared one
             "REBOUND_KAFKA__DLQ_TOPIC": kafka.dlq_topic,
             "REBOUND_KAFKA__CLIENT": kafka.client,
             "REBOUND_KAFKA__SESSION_TIMEOUT_MS": "6000",
@@ -189,6 +190,35 @@ def test_kill_9_then_restart_loses_nothing(kafka: KafkaSettings, members: list[M
         [m for r in runs for m in messages(r, _split_root(r)[1])],
     )
     members.append(Member(kafka))
+    expected = offline_finals([r.spans() for r in runs])
+    got = wait_finals(kafka, expected)
+    assert {i: got[i] for i in expected} == expected
+
+
+def test_runs_open_through_a_rebalance_lose_nothing(
+    kafka: KafkaSettings, members: list[Member]
+) -> None:
+    # A third member joins while every run is open: the two first keep some partitions
+    # through the rebalance, drop their runs and must read them again from the commit.
+    members += [Member(kafka), Member(kafka)]
+    wait_for(lambda: sum(m.metric("rebound_kafka_partitions_assigned") for m in members) == 4, 60)
+    runs = sample_runs(30, seed=3)
+    heads = [m for r in runs for m in messages(r, _split_root(r)[0])]
+    produce(kafka.bootstrap_servers, kafka.spans_topic, heads)
+    wait_for(lambda: sum(m.metric("rebound_open_runs") for m in members) == 30, 60)
+
+    members.append(Member(kafka))
+
+    def settled() -> bool:
+        owned = [m.metric("rebound_kafka_partitions_assigned") for m in members]
+        return all(owned) and sum(owned) == 4
+
+    wait_for(settled, 60)
+    produce(
+        kafka.bootstrap_servers,
+        kafka.spans_topic,
+        [m for r in runs for m in messages(r, _split_root(r)[1])],
+    )
     expected = offline_finals([r.spans() for r in runs])
     got = wait_finals(kafka, expected)
     assert {i: got[i] for i in expected} == expected

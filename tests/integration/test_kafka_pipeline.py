@@ -52,10 +52,20 @@ def start_member(kafka: KafkaSettings) -> Member:
     return Member(service, registry, thread)
 
 
+def owns_every_partition(member: Member, kafka: KafkaSettings, partitions: int = 4) -> bool:
+    """Whether ``member`` has a lane for each partition of the spans and the logs topic.
+
+    A lone member is assigned both topics in one go, so its lane count passes from 0 to 8
+    (never resting at 4); comparing the partitions themselves says it has them all.
+    """
+    want = {(t, p) for t in (kafka.spans_topic, kafka.logs_topic) for p in range(partitions)}
+    return {(tp.topic, tp.partition) for tp in list(member.service.driver.lanes)} == want
+
+
 @pytest.fixture
 def member(kafka: KafkaSettings) -> Iterator[Member]:
     m = start_member(kafka)
-    wait_for(lambda: len(m.service.driver.lanes) == 8, timeout=30)  # spans and logs, 4 each
+    wait_for(lambda: owns_every_partition(m, kafka), timeout=30)
     yield m
     m.stop()
 

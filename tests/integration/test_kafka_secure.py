@@ -10,7 +10,12 @@ from opentelemetry.sdk.trace.export import SpanExportResult
 from rebound.collector.kafka_config import KafkaSettings
 from rebound.kafka_collector import start_collector
 from rebound.settings import load_settings
-from tests.integration.test_kafka_pipeline import offline_finals, sample_runs, start_member
+from tests.integration.test_kafka_pipeline import (
+    offline_finals,
+    owns_every_partition,
+    sample_runs,
+    start_member,
+)
 from tests.support.kafka import SecureListener
 from tests.support.kafka_io import final_events, read_topic
 from tests.support.net import wait_for
@@ -28,16 +33,11 @@ def _through(
 
 # SASL/TLS is proven with the default client; the confluent one refuses it (test below)
 @pytest.mark.parametrize("kafka_client", ["kafka-python"], indirect=True)
-@pytest.mark.xfail(
-    strict=False,
-    reason="known issue: in fresh-clone CI runs the member on the SASL_SSL listener was not "
-    "assigned its partitions within the wait; it passes on a developer checkout",
-)
 def test_pipeline_over_scram_and_tls(kafka: KafkaSettings, kafka_secure: SecureListener) -> None:
     secure = _through(kafka, kafka_secure, "SCRAM-SHA-512")
     member = start_member(secure)
     try:
-        wait_for(lambda: len(member.service.driver.lanes) == 4, timeout=120)
+        wait_for(lambda: owns_every_partition(member, secure), timeout=60)
         settings = load_settings(
             **{"receiver.http_port": 0, "receiver.grpc_port": None, "metrics.port": 0}
         ).model_copy(update={"kafka": secure})

@@ -113,10 +113,17 @@ class FakeProducer:
 
 
 class FakeConsumer:
-    """One group member; ``assign`` stages a rebalance that the next ``poll`` performs."""
+    """One group member; ``assign`` stages a rebalance that the next ``poll`` performs.
 
-    def __init__(self, broker: FakeBroker, max_poll_records: int = 500) -> None:
-        self.broker, self.max_poll_records = broker, max_poll_records
+    ``eager``: as kafka-python 3 does with the eager protocol, a rebalance revokes every
+    partition and assigns every new one, but a partition the member keeps keeps its fetch
+    position. Otherwise only the partitions that move are revoked or assigned.
+    """
+
+    def __init__(
+        self, broker: FakeBroker, max_poll_records: int = 500, eager: bool = False
+    ) -> None:
+        self.broker, self.max_poll_records, self.eager = broker, max_poll_records, eager
         self.listener: Any = None
         self.topics: list[str] = []
         self.assignment: list[TopicPartition] = []
@@ -153,13 +160,14 @@ class FakeConsumer:
         return out
 
     def _rebalance(self, new: list[TopicPartition]) -> None:
-        revoked = [tp for tp in self.assignment if tp not in new]
-        added = [tp for tp in new if tp not in self.assignment]
+        moved_in = [tp for tp in new if tp not in self.assignment]
+        revoked = self.assignment if self.eager else [tp for tp in self.assignment if tp not in new]
+        added = new if self.eager else moved_in
         if revoked and self.listener is not None:
             self.listener.on_partitions_revoked(set(revoked))
         self.assignment = list(new)
         self.paused &= set(new)
-        for tp in added:
+        for tp in moved_in:
             committed = self.broker.committed.get(tp)
             self.positions[tp] = committed.offset if committed is not None else 0
         if added and self.listener is not None:
@@ -180,6 +188,14 @@ class FakeConsumer:
 
     def commit_async(self, offsets: dict[TopicPartition, OffsetAndMetadata] | None = None) -> None:
         self.commit(offsets)
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        assert partition in self.assignment, f"{partition} is not assigned"
+        self.positions[partition] = offset
+
+    def seek_to_beginning(self, *partitions: TopicPartition) -> None:
+        for tp in partitions:
+            self.seek(tp, 0)
 
     def pause(self, *partitions: TopicPartition) -> None:
         self.paused.update(partitions)

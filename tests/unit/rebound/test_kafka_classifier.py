@@ -14,6 +14,8 @@ import pytest
 from kafka.structs import TopicPartition
 
 from rebound.classifier.config import ClassifierSettings
+from rebound.classifier.core import Classifier
+from rebound.classifier.events import Emission
 from rebound.collector.kafka_config import KafkaSettings
 from rebound.commit_mark import CommitMark
 from tests.support.agentrun import RunBuilder
@@ -74,8 +76,28 @@ def group_totals(*members: Member) -> Counter[str]:
     return totals(summed)
 
 
+def offline_finals(runs: list[RunBuilder]) -> dict[str, dict[str, Any]]:
+    """Each error's final record when every run is classified whole, in one go."""
+    core = Classifier(FAST)
+    outputs = [o for run in runs for o in core.ingest(run.spans(), now=1.0)] + core.close_all()
+    return {
+        o.event.error_id: o.event.model_dump(mode="json")
+        for o in outputs
+        if isinstance(o, Emission) and o.final
+    }
+
+
 def span_count(runs: list[RunBuilder]) -> int:
     return sum(len(r.exporter.get_finished_spans()) for r in runs)
+
+
+def assert_counted_once(runs: list[RunBuilder], *members: Member) -> None:
+    """The members' metrics together count every run, error and span exactly once."""
+    got = group_totals(*members)
+    assert got["rebound_runs_total"] == len(runs)
+    assert got["rebound_errors_total"] == ERRORS_PER_RUN * len(runs)
+    assert got["rebound_errors_resolved_total"] == ERRORS_PER_RUN * len(runs)
+    assert got["rebound_spans_total"] == span_count(runs)
 
 
 def test_commit_stops_at_the_oldest_open_run_and_names_it_in_the_metadata() -> None:
@@ -176,13 +198,38 @@ def test_a_rebalance_moves_a_partition_without_counting_twice() -> None:
     first.run(polls=2)
     second.run(polls=2)
 
-    got = group_totals(first, second)
-    assert got["rebound_runs_total"] == len(runs)
-    assert got["rebound_errors_total"] == ERRORS_PER_RUN * len(runs)
-    assert got["rebound_errors_resolved_total"] == ERRORS_PER_RUN * len(runs)
-    assert got["rebound_spans_total"] == span_count(runs)
+    assert_counted_once(runs, first, second)
     assert all(r["status"] != "open" for r in last_per_id(broker).values())
     assert len(last_per_id(broker)) == ERRORS_PER_RUN * len(runs)
+
+
+def test_an_eager_rebalance_that_keeps_a_partition_reads_its_open_runs_again() -> None:
+    # kafka-python 3 revokes every partition, then assigns them again keeping the fetch
+    # position of those the member keeps: its runs were dropped, their input must come again
+    broker = new_broker(partitions=2)
+    runs = [build(i) for i in range(4)]
+    for i, run in enumerate(runs):  # two open runs per partition
+        put(broker, i % 2, children(run))
+    first = Member(broker, KAFKA, FAST)
+    first.consumer.eager = True
+    first.consumer.assign([TP0, TP1])
+    first.run(polls=2)
+    assert broker.committed[TP0].offset == 0  # both runs of partition 0 still open
+
+    second = Member(broker, KAFKA, FAST)
+    first.consumer.assign([TP0])  # keeps partition 0, gives partition 1 away
+    second.consumer.assign([TP1])
+    first.run(polls=2)
+    second.run(polls=2)
+    for i, run in enumerate(runs):
+        put(broker, i % 2, root(run))
+    first.run(polls=2)
+    second.run(polls=2)
+
+    assert_counted_once(runs, first, second)
+    finals = offline_finals(runs)
+    assert last_per_id(broker) == finals  # every run whole: nothing lost, nothing cut short
+    assert sum(r in finals.values() for r in records(broker)) == len(finals)  # each once
 
 
 def test_bad_messages_go_to_the_dead_letter_topic_once() -> None:
