@@ -84,6 +84,14 @@ def test_the_confluent_consumer_commits_and_reads_back_offsets_with_metadata(
         assert consumer.committed(first, metadata=True) == OffsetAndMetadata(
             1, '{"processed": 3}', -1
         )
+        consumer.seek(first, 0)  # as the Kafka source does when it adopts a partition
+        again: list[object] = []
+
+        def read_again() -> bool:
+            again.extend(consumer.poll(timeout_ms=200).get(first, []))
+            return any(r.offset == 0 for r in again)  # type: ignore[attr-defined]
+
+        wait_for(read_again, 30)
     finally:
         consumer.close()
 
