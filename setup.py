@@ -6,6 +6,7 @@ build is pure Python, as ``pip install -e .`` always is; see README "Compiled co
 
 from __future__ import annotations
 
+import inspect
 import os
 import runpy
 import sys
@@ -32,9 +33,12 @@ def _extensions() -> list[object]:
     try:
         from mypyc.build import mypycify
     except ImportError:
+        mypycify = None
+    # group_name (mypy 1.17) keeps mypyc's shared library inside the rebound package.
+    if mypycify is None or "group_name" not in inspect.signature(mypycify).parameters:
         sys.exit(
-            "REBOUND_MYPYC=1 needs mypy (with mypyc) in the build environment: "
-            "pip install mypy, then REBOUND_MYPYC=1 pip install --no-build-isolation ."
+            "REBOUND_MYPYC=1 needs mypy 1.17 or newer (with mypyc) in the build environment: "
+            "pip install 'mypy>=1.17', then REBOUND_MYPYC=1 pip install --no-build-isolation ."
         )
     return list(mypycify(COMPILED, group_name="rebound._core", opt_level="3"))
 
