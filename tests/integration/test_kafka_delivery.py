@@ -30,6 +30,7 @@ from tests.support.kafka_io import (
 )
 from tests.support.members import fault_tally, samples
 from tests.support.net import wait_for
+from tests.support.stopping import stopped_after
 
 pytestmark = pytest.mark.integration
 
@@ -72,10 +73,7 @@ class Running:
 
 @pytest.fixture
 def running() -> Iterator[list[Running]]:
-    started: list[Running] = []
-    yield started
-    for member in started:
-        member.stop()
+    yield from stopped_after([])
 
 
 def span_lanes(member: Running, kafka: KafkaSettings) -> int:
