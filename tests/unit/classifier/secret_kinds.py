@@ -7,6 +7,7 @@ process. Values are random, made here; none comes from real credentials.
 
 from __future__ import annotations
 
+import re
 import string
 
 from hypothesis import strategies as st
@@ -66,6 +67,16 @@ KINDS: dict[str, st.SearchStrategy[tuple[str, str]]] = {
     "gitlab": _prefixed("glpat-", URLSAFE, 20),
     "slack": _prefixed("xoxb-", ALNUM + "-", 30),
     "aws_key_id": _prefixed("AKIA", UPPER, 16),
+    "aws_secret_bare": _body(B64, 40)
+    .filter(
+        lambda k: (
+            any(c.isupper() for c in k)
+            and any(c.islower() for c in k)
+            and any(c.isdigit() for c in k)
+            and not re.search("[a-z]{5}|[A-Z]{5}", k)
+        )
+    )
+    .map(lambda k: (f'grep -rn "{k}" .', k)),
     "aws_secret": _assignment(["aws_secret_access_key = ", "AWS_SECRET_ACCESS_KEY="], ""),
     "google_api": _prefixed("AIza", URLSAFE, 35),
     "google_oauth": _prefixed("ya29.", URLSAFE, 60),

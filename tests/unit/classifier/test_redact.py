@@ -65,3 +65,16 @@ def test_events_carry_no_secret() -> None:
     assert "ghs_abcdefghijklmnopqrstuvwxyz" not in text
     assert "sk-abcdefghijklmnopqrstuvwx" not in text
     assert MASK in text
+
+
+def test_a_bare_cloud_secret_is_masked_but_paths_and_hashes_of_its_length_are_not() -> None:
+    key = "Qm7rT2vX9kLp4Hw8Nc3Zb6Jy1Fd5Gs0Ra7Ue2Yo4"
+    assert redact(f'grep -rn "{key}" config/') == f'grep -rn "{MASK}" config/'
+    assert redact(f"secret={key}") == f"secret={MASK}"
+    for benign in (
+        "/usr/share/perl5/Debconf/FrontEnd/Dialog",  # a path: words in it
+        "3f786850e387550fdab836ed7e6dc881de23001b",  # a git object id: no upper case
+        "ModulesFindPackageHandleStandardArgs1234",  # a name: runs of one case
+        f"{key}AB",  # part of a longer run
+    ):
+        assert redact(f"at {benign} here") == f"at {benign} here"
