@@ -13,6 +13,7 @@ there, so a long output without secrets costs one scan, not a regex pass per rul
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -170,6 +171,16 @@ def _trigger_database() -> Any | None:
 
 
 _DATABASE: Final = _trigger_database()
+_LOCAL: Final = threading.local()  # a scratch space serves one scan at a time: one per thread
+
+
+def _scratch() -> Any:
+    scratch = getattr(_LOCAL, "scratch", None)
+    if scratch is None:
+        import hyperscan
+
+        scratch = _LOCAL.scratch = hyperscan.Scratch(_DATABASE)
+    return scratch
 
 
 def _trigger_hits(text: str) -> list[tuple[int, int]]:
@@ -182,6 +193,7 @@ def _trigger_hits(text: str) -> list[tuple[int, int]]:
             match_event_handler=lambda i, _s, end, _f, _c: hits.append(
                 (end - (_KEY_LENGTH if i == len(_TRIGGERS) else len(_TRIGGERS[i])), i)
             ),
+            scratch=_scratch(),
         )
         return hits
     hits += [(m.start(), len(_TRIGGERS)) for m in _KEY_CANDIDATE.finditer(text)]

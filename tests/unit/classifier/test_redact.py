@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from rebound.classifier.core import Classifier
@@ -78,3 +80,27 @@ def test_a_bare_cloud_secret_is_masked_but_paths_and_hashes_of_its_length_are_no
         f"{key}AB",  # part of a longer run
     ):
         assert redact(f"at {benign} here") == f"at {benign} here"
+
+
+def test_threads_redact_at_the_same_time() -> None:
+    # The core and the model tier's worker redact concurrently; Hyperscan releases the GIL
+    # while it scans, and a scratch space serves one scan at a time.
+    text = " ".join(command for command, _ in SECRETS) * 40
+    expected = redact(text)
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            results.extend(redact(text) for _ in range(100))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(results) == 400 and set(results) == {expected}
+    assert all(secret not in expected for _, secret in SECRETS)
