@@ -10,7 +10,8 @@ itself: a goal the agent abandoned stays unrecovered (``not_reached``).
 
 Some routes to a goal differ from the failed command by more than its words: a reworded
 retry that failed the same way at once is recovered where the retry is; a program that
-hung is recovered by a script the agent wrote to drive it; an inline snippet by the very
+hung is recovered by a script the agent wrote to drive it; a search by a later search for
+one of its alternatives or for a phrase naming its term; an inline snippet by the very
 next snippet over the same modules; and, once the run is over, a helper script of the
 agent's own that timed out and was dropped by a later passing run of the project's tests.
 
@@ -161,8 +162,25 @@ def _keys(step: StepRecord) -> list[Hashable]:
         keys.append(("e", effect))
         if effect[0] == "search":
             keys.append(("e", LOCATE))  # a search also lists files
+            keys += _sought(effect[1])
     if intent.runs_tests:
         keys.append(TESTS_RAN)
+    return keys
+
+
+_ALTERNATIVES = re.compile(r"\\?\|")
+_WORD = re.compile(r"[a-z0-9_]{4,}")
+
+
+def _sought(term: str) -> list[Hashable]:
+    """What a search looks for, beyond its exact term: the name in each of its alternatives
+    (its longest word), so ``rg "target_count|ld2450"`` and ``grep "ld2450"`` seek one
+    thing, as do ``rg "Foo"`` and ``grep 'class Foo'``."""
+    keys: list[Hashable] = []
+    for alternative in _ALTERNATIVES.split(term):
+        words = _WORD.findall(alternative)
+        if words:
+            keys.append(("e", ("sought", max(words, key=len))))
     return keys
 
 
@@ -182,6 +200,8 @@ def _error_keys(step: StepRecord) -> list[tuple[Hashable, str]]:
         keys.append((("c", intent.coarse), SAME_INTENT))  # an incremental build resumes
     if step.effect is not None and not stop:
         keys.append((("e", step.effect), SAME_EFFECT))
+        if step.effect[0] == "search":
+            keys += [(key, SAME_EFFECT) for key in _sought(step.effect[1])]
     if error.type in ANY_STEP_TYPES:
         keys.append((("a", step.kind), SAME_INTENT))
     elif _goal_held(step):

@@ -145,3 +145,31 @@ def test_a_timeout_on_an_unclosed_quote_is_a_syntax_error_fixed_by_the_requoted_
     )
     assert ev.type == "shell_syntax_error"
     assert ev.status == "recovered"
+
+
+def test_a_search_for_one_of_the_alternatives_seeks_the_same_thing() -> None:
+    ev = first_event(
+        "passed",
+        ('rg -n "retry_budget|backoff_ms" src/net', "bash: rg: command not found", 127),
+        ('grep -Rn "backoff_ms" src/net', "src/net/client.c:41: int backoff_ms = 50;"),
+    )
+    assert ev.type == "command_not_found"
+    assert ev.status == "recovered" and ev.recovery_reason == "same_effect"
+
+
+def test_a_search_for_a_phrase_naming_the_term_seeks_the_same_thing() -> None:
+    ev = first_event(
+        "passed",
+        ('rg -n "RetryPolicy" lib', "bash: rg: command not found", 127),
+        ("grep -Rn 'class RetryPolicy' lib", "lib/policy.py:8:class RetryPolicy:"),
+    )
+    assert ev.status == "recovered" and ev.recovery_reason == "same_effect"
+
+
+def test_a_search_for_another_name_does_not_recover_the_first() -> None:
+    ev = first_event(
+        "passed",
+        ('rg -n "RetryPolicy" lib', "bash: rg: command not found", 127),
+        ("grep -Rn 'class Session' lib", "lib/session.py:3:class Session:"),
+    )
+    assert ev.status == "unrecovered"
