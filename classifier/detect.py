@@ -40,6 +40,7 @@ TEST_FAILED = "test_assertion_failure"
 CUT = "output_too_large"
 TIMEOUT = "command_timeout"
 SYNTAX = "shell_syntax_error"
+PROMPT = "interactive_prompt_blocked"
 OWN = SPECIFIC - 10  # a specific enough message of the program's own
 _SHELLS = frozenset({"bash", "sh", "zsh", "dash", "env"})
 _GIT_SPEAKERS = frozenset({"fatal", "error"})
@@ -101,9 +102,12 @@ class Detector:
         if step.kind != "tool":
             return None
         detection = self._detect_tool(step)
-        if detection is not None and detection.type == TIMEOUT and open_quote(step.command or ""):
-            # the shell waited for a closing quote until the harness killed it
-            return replace(detection, type=SYNTAX, category=category_of(SYNTAX))
+        if detection is not None and detection.type == TIMEOUT:
+            if open_quote(step.command or ""):
+                # the shell waited for a closing quote until the harness killed it
+                return replace(detection, type=SYNTAX, category=category_of(SYNTAX))
+            if _waits_for_input(step.output):
+                return replace(detection, type=PROMPT, category=category_of(PROMPT))
         return detection
 
     def _scan(self, text: str, field: str, kind: str) -> tuple[bytes, list[_Found]]:
@@ -313,6 +317,35 @@ def _rejected_on_purpose(command: Command, output: str) -> bool:
     return bool(_REJECTS.search(text)) and any(
         _PLANTED.search(value) and value in text for value in operands
     )
+
+
+# The last line a program printed before it was killed, when it asks for input: a REPL or
+# game prompt, a yes/no question, a password or a choice.
+_PROMPT_LINE = re.compile(
+    r"^(?:>|>>>|\.\.\.|\(pdb\)|\$|#|%)$"
+    r"|[\[(](?:y/n|yes/no)[^\])]*[\])]\s*:?$"
+    r"|\b(?:password|passphrase|username|enter|choose|select|input)\b[^\n]*[?:]$",
+    re.I,
+)
+_HARNESS_TAIL = re.compile(r"^(?:\*\*exited due to timeout\*\*|\^c)$", re.I)
+
+
+def _waits_for_input(output: str) -> bool:
+    """Whether a program that ran out of time was sitting at a prompt, waiting for input."""
+    body = (
+        output.rsplit("<output>", 1)[-1].split("</output>", 1)[0]
+        if "<output>" in output
+        else output
+    )
+    for line in reversed(body[-_PROMPT_TAIL:].splitlines()):
+        line = line.strip().rstrip("█▌_").strip()
+        if not line or _HARNESS_TAIL.match(line):
+            continue
+        return bool(_PROMPT_LINE.search(line))
+    return False
+
+
+_PROMPT_TAIL = 400
 
 
 def _fallback(code: int | None, exit_failed: bool, output: str, error_text: str) -> Detection:

@@ -400,3 +400,23 @@ def test_a_rejection_of_a_real_value_is_still_an_error(
     detector: Detector, command: str, output: str
 ) -> None:
     assert detector.detect(_step(command, output, 1)) is not None
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "Starting the quiz.\nAnswer with a number.\n> \n",
+        "Setting up tzdata\nGeographic area [1-12]: choose one?\n",
+        "Overwrite existing config? (y/N) █\n^C\n**Exited due to timeout**",
+        "Connecting...\nPassword:",
+    ],
+)
+def test_a_timeout_at_a_prompt_is_a_blocked_prompt(detector: Detector, output: str) -> None:
+    found = detector.detect(_step("./setup_wizard.sh", output, 124))
+    assert found is not None and found.type == "interactive_prompt_blocked"
+
+
+def test_a_timeout_in_the_middle_of_work_stays_a_timeout(detector: Detector) -> None:
+    output = "Compiling core v0.3.1\nBuilding [=======>     ] 212/400: parser"
+    found = detector.detect(_step("cargo build", output, 124))
+    assert found is not None and found.type == "command_timeout"
