@@ -147,8 +147,13 @@ _PATTERNS_AT: Final = tuple(
 # are told apart by their runs of one case: a random key has none of five letters.
 _KEY_LENGTH: Final = 40
 _KEY_CHARS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+")
-_KEY_RUN: Final = f"[A-Za-z0-9/+]{{{_KEY_LENGTH}}}"
-_KEY_CANDIDATE: Final = re.compile(_KEY_RUN)
+# A run of exactly 40 key characters (not inside a longer run, nor base64 padded with "=").
+# For Hyperscan the boundaries are characters it consumes: the match ends one past the run,
+# unless the run ends the text.
+_KEY_RUN: Final = f"(?:^|[^A-Za-z0-9/+])[A-Za-z0-9/+]{{{_KEY_LENGTH}}}(?:[^A-Za-z0-9/+=]|$)"
+_KEY_CANDIDATE: Final = re.compile(
+    f"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{{{_KEY_LENGTH}}}(?![A-Za-z0-9/+=])"
+)
 _WORDLIKE: Final = re.compile(r"[a-z]{5}|[A-Z]{5}")
 _HAS_CLASSES: Final = (re.compile("[A-Z]"), re.compile("[a-z]"), re.compile("[0-9]"))
 
@@ -188,13 +193,14 @@ def _trigger_hits(text: str) -> list[tuple[int, int]]:
     candidate's start has the index ``len(_TRIGGERS)``."""
     hits: list[tuple[int, int]] = []
     if _DATABASE is not None and text.isascii():  # byte offsets are character offsets
-        _DATABASE.scan(
-            text.encode(),
-            match_event_handler=lambda i, _s, end, _f, _c: hits.append(
-                (end - (_KEY_LENGTH if i == len(_TRIGGERS) else len(_TRIGGERS[i])), i)
-            ),
-            scratch=_scratch(),
-        )
+
+        def found(i: int, _start: int, end: int, _flags: int, _context: object) -> None:
+            if i < len(_TRIGGERS):
+                hits.append((end - len(_TRIGGERS[i]), i))
+            else:  # the key run ends at `end`, or one before it when a boundary follows
+                hits.append((end - _KEY_LENGTH - (text[end - 1] not in _KEY_CHARS), i))
+
+        _DATABASE.scan(text.encode(), match_event_handler=found, scratch=_scratch())
         return hits
     hits += [(m.start(), len(_TRIGGERS)) for m in _KEY_CANDIDATE.finditer(text)]
     lowered = text.lower()

@@ -18,10 +18,19 @@ B64 = ALNUM + "+/"
 URLSAFE = ALNUM + "_-"
 
 
+# Secrets are random: a run like "0000" could be found in any id or timestamp, and a run of
+# lower-case letters in any word of the text around it ("ignature" in "signature").
+_NOT_RANDOM = re.compile(r"(.)\1{3}|[a-z]{5}")
+
+
 def _body(alphabet: str, size: int) -> st.SearchStrategy[str]:
-    # Secrets are random: a run like "00000000" could be found in any id or timestamp.
     text = st.text(alphabet, min_size=size, max_size=size)
-    return text.filter(lambda body: len({body[i : i + 3] for i in range(size - 2)}) > size // 2)
+    return text.filter(
+        lambda body: (
+            len({body[i : i + 3] for i in range(size - 2)}) > size // 2
+            and not _NOT_RANDOM.search(body)
+        )
+    )
 
 
 def _prefixed(prefix: str, alphabet: str, size: int) -> st.SearchStrategy[tuple[str, str]]:
