@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import hashlib
 import json
 import os
 import platform
@@ -39,6 +40,7 @@ _CLI = "import sys; from rebound.cli import main; sys.exit(main(sys.argv[1:]))"
 def _child(path: str, profile: bool) -> dict[str, Any]:
     """Replay ``path`` here; what it took (or, with ``profile``, its top functions)."""
     started = time.perf_counter()
+    from rebound.backend import core_backend
     from rebound.classifier.detect import Detector
     from rebound.replay import replay
     from rebound.settings import load_settings
@@ -55,6 +57,7 @@ def _child(path: str, profile: bool) -> dict[str, Any]:
         cpu, wall = time.process_time(), time.perf_counter()
         result = replay([path], settings, events)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        digest = hashlib.sha256(Path(events).read_bytes()).hexdigest()
     return {
         "spans": result.spans,
         "lines": result.lines,
@@ -63,6 +66,8 @@ def _child(path: str, profile: bool) -> dict[str, Any]:
         "cpu": cpu,
         "startup": ready - started,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "backend": core_backend(),
+        "events_sha256": digest,
     }
 
 

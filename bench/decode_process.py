@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
     columns = (
-        ("round", "round", "{}".format),
+        live.ROUND_COLUMN,
         ("inline", "decode in-process spans/s", "{:,.0f}".format),
         ("inline_cpu", "its CPU µs/span", "{:.1f}".format),
         ("worker", "decode process spans/s", "{:,.0f}".format),

@@ -237,7 +237,7 @@ def _error_latency(reader: ErrorsReader, sends: list[live.Send]) -> tuple[int, f
 
 
 _COLUMNS = (
-    ("client", "Kafka client", "{}".format),
+    live.CLIENT_COLUMN,
     ("members", "classifiers", "{}".format),
     ("accepted", "collector 200 spans/s", "{:,.0f}".format),
     ("rejected", "503s", "{:,}".format),
@@ -298,21 +298,16 @@ def main(argv: list[str] | None = None) -> int:
             for client in args.clients.split(",")
         ]
     spans = sum(t.spans for t in templates)
-    report = "\n\n".join(
-        [
-            live.header("Kafka pipeline", "python " + " ".join(sys.argv), load_before),
-            f"One local broker (KRaft, `deploy/kafka/local-kafka.sh`), otlp_spans with"
-            f" {PARTITIONS} partitions; {len(templates)} distinct batches of"
-            f" {spans / len(templates):.0f} spans on average ({args.runs} simulated runs),"
-            f" {args.connections} connections"
-            f" {f'paced at {args.rate:,.0f} spans/s' if args.rate else 'flat out'},"
-            f" {args.seconds:g} s per scenario; /metrics polled every {args.poll:g} s (the"
-            f" consumer lag's resolution); bench process CPU {_bench_cpu():.1f} s;"
-            f" load average after: {live.load_average()}",
-            table(rows),
-        ]
+    setup = (
+        f"One local broker (KRaft, `deploy/kafka/local-kafka.sh`), otlp_spans with"
+        f" {PARTITIONS} partitions; {len(templates)} distinct batches of"
+        f" {spans / len(templates):.0f} spans on average ({args.runs} simulated runs),"
+        f" {args.connections} connections"
+        f" {f'paced at {args.rate:,.0f} spans/s' if args.rate else 'flat out'},"
+        f" {args.seconds:g} s per scenario; /metrics polled every {args.poll:g} s (the"
+        f" consumer lag's resolution); bench process CPU {_bench_cpu():.1f} s"
     )
-    live.publish(report, args)
+    live.publish_report("Kafka pipeline", load_before, setup, [table(rows)], args)
     return 0
 
 

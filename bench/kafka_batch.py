@@ -76,8 +76,8 @@ def main(argv: list[str] | None = None) -> int:
                 for size in args.sizes.split(","):
                     rows.append({"round": n, **produce(bs, client, int(size), messages)})
     columns = (
-        ("round", "round", "{}".format),
-        ("client", "Kafka client", "{}".format),
+        live.ROUND_COLUMN,
+        live.CLIENT_COLUMN,
         ("size", "batch bytes", "{:,}".format),
         ("cpu_us", "producer CPU µs/span", "{:.1f}".format),
         ("rate", "spans/s", "{:,.0f}".format),

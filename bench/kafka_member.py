@@ -167,8 +167,8 @@ def main(argv: list[str] | None = None) -> int:
                 row.update(floors(messages), round=n)
                 rows.append(row)
     columns = (
-        ("round", "round", "{}".format),
-        ("client", "Kafka client", "{}".format),
+        live.ROUND_COLUMN,
+        live.CLIENT_COLUMN,
         ("rate", "member spans/s", "{:,.0f}".format),
         ("cpu_us", "member CPU µs/span", "{:.1f}".format),
         ("decode", "decode floor spans/s (same round)", "{:,.0f}".format),

@@ -310,6 +310,11 @@ def load_average() -> str:
 
 
 # -- reporting -------------------------------------------------------------------------
+# Columns several reports share: ``(key, title, format)`` as ``column_table`` takes them.
+ROUND_COLUMN = ("round", "round", "{}".format)
+CLIENT_COLUMN = ("client", "Kafka client", "{}".format)
+
+
 def column_table(columns: Any, rows: list[dict[str, Any]]) -> str:
     """Rows as Markdown, given ``(key, title, format)`` columns."""
     cells = [[fmt(row[key]) for key, _, fmt in columns] for row in rows]
@@ -357,14 +362,15 @@ def publish_table(
     title: str, load_before: str, setup: str, columns: Any, rows: list[dict[str, Any]], args: Any
 ) -> None:
     """The report of one run (header, ``setup`` and the table) published as ``publish`` does."""
-    report = "\n\n".join(
-        [
-            header(title, "python " + " ".join(sys.argv), load_before),
-            f"{setup}; load average after: {load_average()}",
-            column_table(columns, rows),
-        ]
-    )
-    publish(report, args)
+    publish_report(title, load_before, setup, [column_table(columns, rows)], args)
+
+
+def publish_report(
+    title: str, load_before: str, setup: str, sections: list[str], args: Any
+) -> None:
+    """Header, ``setup`` with the load average after, then ``sections``; as ``publish`` does."""
+    head = [header(title, "python " + " ".join(sys.argv), load_before)]
+    publish("\n\n".join([*head, f"{setup}; load average after: {load_average()}", *sections]), args)
 
 
 def publish(report: str, args: Any) -> None:

@@ -432,30 +432,24 @@ def main(argv: list[str] | None = None) -> int:
         result = interop(args, bs, templates, Path(tmp))
     spans = sum(t.spans for t in templates)
     built = f"built in {build_s:.0f} s" if build_s is not None else "cached build"
-    report = "\n\n".join(
-        [
-            live.header(
-                "OpenTelemetry Collector side by side", "python " + " ".join(sys.argv), load_before
-            ),
-            f"OpenTelemetry Collector {manifest_version()} ({built}; `bench/otelcol-builder.yaml`:"
-            " otlp receiver, contrib kafka exporter; sending queue off, required_acks all,"
-            " lz4, linger 5ms, partition_traces_by_id, otlp_proto) and `rebound collector`,"
-            f" one after the other against one local broker, each on a fresh {PARTITIONS}"
-            f"-partition topic; {len(templates)} distinct batches of"
-            f" {spans / len(templates):.0f} spans on average ({args.runs} simulated runs),"
-            f" {args.connections} connections"
-            f" {f'paced at {args.rate:,.0f} spans/s' if args.rate else 'flat out'},"
-            f" {args.seconds:g} s each after {_warmup(args):g} s of warm-up; load average after:"
-            f" {live.load_average()}",
-            table(rows),
-            f"Interoperability ({args.interop_seconds:g} s at {args.interop_rate:,.0f} spans/s"
-            " through the Collector to a topic of its own, read back by Rebound's decoder and"
-            f" classifier core): {result.summary()}",
-        ]
+    setup = (
+        f"OpenTelemetry Collector {manifest_version()} ({built}; `bench/otelcol-builder.yaml`:"
+        " otlp receiver, contrib kafka exporter; sending queue off, required_acks all,"
+        " lz4, linger 5ms, partition_traces_by_id, otlp_proto) and `rebound collector`,"
+        f" one after the other against one local broker, each on a fresh {PARTITIONS}"
+        f"-partition topic; {len(templates)} distinct batches of"
+        f" {spans / len(templates):.0f} spans on average ({args.runs} simulated runs),"
+        f" {args.connections} connections"
+        f" {f'paced at {args.rate:,.0f} spans/s' if args.rate else 'flat out'},"
+        f" {args.seconds:g} s each after {_warmup(args):g} s of warm-up"
     )
-    print(report)
-    if not args.no_doc and not args.smoke:
-        live.append_doc(report)
+    interop_line = (
+        f"Interoperability ({args.interop_seconds:g} s at {args.interop_rate:,.0f} spans/s"
+        " through the Collector to a topic of its own, read back by Rebound's decoder and"
+        f" classifier core): {result.summary()}"
+    )
+    title = "OpenTelemetry Collector side by side"
+    live.publish_report(title, load_before, setup, [table(rows), interop_line], args)
     return 0 if result.equal else 1
 
 

@@ -183,20 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     templates = live.build_templates(args.runs, args.batch_spans)
     rows = [scenario(args, float(r), templates) for r in args.rates.split(",")]
     spans = sum(t.spans for t in templates)
-    report = "\n\n".join(
-        [
-            live.header("`rebound serve`", "python " + " ".join(sys.argv), load_before),
-            f"{len(templates)} distinct batches of {spans / len(templates):.0f} spans on average"
-            f" ({args.runs} simulated runs), {args.connections} connections,"
-            f" {args.seconds:g} s per scenario, /metrics polled every {args.poll:g} s;"
-            f" bench process (load generator) CPU {time.process_time():.1f} s;"
-            f" load average after: {live.load_average()}",
-            table(rows),
-        ]
+    setup = (
+        f"{len(templates)} distinct batches of {spans / len(templates):.0f} spans on average"
+        f" ({args.runs} simulated runs), {args.connections} connections,"
+        f" {args.seconds:g} s per scenario, /metrics polled every {args.poll:g} s;"
+        f" bench process (load generator) CPU {time.process_time():.1f} s"
     )
-    print(report)
-    if not args.no_doc and not args.smoke:
-        live.append_doc(report)
+    live.publish_report("`rebound serve`", load_before, setup, [table(rows)], args)
     return 0
 
 

@@ -426,7 +426,19 @@ _EMPTY = Command(())
 @functools.lru_cache(maxsize=2048)
 def _parse(command: str) -> Command:
     """Cached: detection, intent and effects all read the same command line."""
+    if "\n" in command and "<<" not in command:
+        command = _WRAPPED.sub(" ", command)
     return Command(_pipes(command, 0))
+
+
+# A line that cannot start a command is the previous line wrapped for display, not a
+# command of its own (a shell given it as written would have failed in a way the recorded
+# exit code does not show): a leading `|`, `&&` or `||`, a quoted word no program name
+# starts like (a pattern or a glob: `"*.conf" -o …`, `"(AKIA…|[a-z/]{40})" {} \;`), or a
+# line that is one quoted phrase with spaces (`echo` then `"No matches found"`).
+_WRAPPED = re.compile(
+    r"""\n[ \t]*(?=["'][^\w$/.~\-"'\s]|\|\|?|&&|"[^"\n$]* [^"\n$]*"[ \t]*(?:\n|$))"""
+)
 
 
 def _looks_like_path(name: str) -> bool:
@@ -458,8 +470,6 @@ def _informational_exit(stage: Stage, code: int) -> bool:
         return code == 1 and any(a in ("--exit-code", "--quiet", "--no-index") for a in args)
     if name in _SEARCHERS or name in _DIFFERS or name in _TESTS:
         return code == 1
-    if name in _SEARCHERS and code == 123:
-        return True  # `xargs grep`: 123 is xargs saying a grep found nothing
     if name == "systemctl" and args[:1] and args[0].startswith("is-"):
         return code in (1, 3, 4)
     if name in ("pip", "pip3") and args[:1] == ("show",):

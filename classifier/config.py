@@ -24,7 +24,7 @@ class ClassifierSettings(BaseModel):
     )
     stuck_repeats: int = Field(3, ge=2, description="same failure this many times in a row = stuck")
     recovery_horizon_steps: int | None = Field(
-        20, ge=1, description="an error no later step fixed within this many steps: unrecovered"
+        100, ge=1, description="an error no later step fixed within this many steps: unrecovered"
     )
     recovery_horizon_minutes: float | None = Field(
         30.0, gt=0, description="an error open this long (receive time): unrecovered"

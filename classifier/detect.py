@@ -13,11 +13,12 @@ Model-call steps are errors only when their span says so, and get model_api type
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rebound.classifier.commands import Command
 from rebound.classifier.intent import shell_intent
 from rebound.classifier.matcher import DEFAULT_WINDOW_KB, BackendName, Hit, Matcher, window
+from rebound.classifier.shell import open_quote
 from rebound.classifier.signatures import (
     EXIT_CODE_REFINES,
     EXIT_CODE_TYPES,
@@ -37,6 +38,9 @@ from rebound.classifier.unreported import unreported_failure_type
 UNEXPLAINED = "nonzero_exit_unexplained"
 TEST_FAILED = "test_assertion_failure"
 CUT = "output_too_large"
+TIMEOUT = "command_timeout"
+SYNTAX = "shell_syntax_error"
+PROMPT = "interactive_prompt_blocked"
 OWN = SPECIFIC - 10  # a specific enough message of the program's own
 _SHELLS = frozenset({"bash", "sh", "zsh", "dash", "env"})
 _GIT_SPEAKERS = frozenset({"fatal", "error"})
@@ -97,7 +101,14 @@ class Detector:
             return self._detect_llm(step) if step.failed_signal else None
         if step.kind != "tool":
             return None
-        return self._detect_tool(step)
+        detection = self._detect_tool(step)
+        if detection is not None and detection.type == TIMEOUT:
+            if open_quote(step.command or ""):
+                # the shell waited for a closing quote until the harness killed it
+                return replace(detection, type=SYNTAX, category=category_of(SYNTAX))
+            if _waits_for_input(step.output):
+                return replace(detection, type=PROMPT, category=category_of(PROMPT))
+        return detection
 
     def _scan(self, text: str, field: str, kind: str) -> tuple[bytes, list[_Found]]:
         data = window(text, self.window_kb, self.window_kb)
@@ -143,6 +154,8 @@ class Detector:
             if not found:
                 return None
         if exit_failed and not found and code is not None and command.informational(code):
+            return None
+        if exit_failed and _rejected_on_purpose(command, output):
             return None
         if not exit_failed and not step.failed_signal and not harness:
             trusted = code is None or command.hides_exit(step.tool)
@@ -275,6 +288,64 @@ def _speaks_for_step(found: _Found, data: bytes, command: Command) -> bool:
 def _has_results(data: bytes, searchers: frozenset[str]) -> bool:
     prefixes = tuple(name.encode() + b":" for name in searchers)
     return any(line.strip() and not line.startswith(prefixes) for line in data.split(b"\n"))
+
+
+# A value made invalid on purpose: it says so, or it is a dotted quad no address can be.
+_PLANTED = re.compile(
+    r"(?i)invalid|bogus|fake|wrong|nonexist|not[-_]?an?[-_]|^(?=(?:\d+\.){3}\d+$).*\b(?:25[6-9]|2[6-9]\d|[3-9]\d\d)\b"
+)
+_REJECTS = re.compile(r"(?i)\b(?:invalid|not a valid|malformed)\b")
+_SCRIPT = re.compile(r"\.(?:sh|py|js|rb|pl)$")
+_REJECTION_CHARS = 300
+
+
+def _rejected_on_purpose(command: Command, output: str) -> bool:
+    """A script of the agent's own rejecting, by name, a value it made invalid on purpose.
+
+    ``./check_ip.sh 999.1.1.1`` answering ``Error: invalid address: 999.1.1.1`` is the
+    agent testing that its input validation works: the script did what it was built to do.
+    """
+    stage = command.main_stage()
+    text = output.strip()
+    if stage is None or len(text) > _REJECTION_CHARS or "Traceback" in text:
+        return False
+    operands = stage.operands
+    if not _SCRIPT.search(stage.name):
+        if not operands or not _SCRIPT.search(operands[0]):
+            return False  # neither `./x.sh v` nor `python x.py v`
+        operands = operands[1:]
+    return bool(_REJECTS.search(text)) and any(
+        _PLANTED.search(value) and value in text for value in operands
+    )
+
+
+# The last line a program printed before it was killed, when it asks for input: a REPL or
+# game prompt, a yes/no question, a password or a choice.
+_PROMPT_LINE = re.compile(
+    r"^(?:>|>>>|\.\.\.|\(pdb\)|\$|#|%)$"
+    r"|[\[(](?:y/n|yes/no)[^\])]*[\])]\s*:?$"
+    r"|\b(?:password|passphrase|username|enter|choose|select|input)\b[^\n]*[?:]$",
+    re.I,
+)
+_HARNESS_TAIL = re.compile(r"^(?:\*\*exited due to timeout\*\*|\^c)$", re.I)
+
+
+def _waits_for_input(output: str) -> bool:
+    """Whether a program that ran out of time was sitting at a prompt, waiting for input."""
+    body = (
+        output.rsplit("<output>", 1)[-1].split("</output>", 1)[0]
+        if "<output>" in output
+        else output
+    )
+    for line in reversed(body[-_PROMPT_TAIL:].splitlines()):
+        line = line.strip().rstrip("█▌_").strip()
+        if not line or _HARNESS_TAIL.match(line):
+            continue
+        return bool(_PROMPT_LINE.search(line))
+    return False
+
+
+_PROMPT_TAIL = 400
 
 
 def _fallback(code: int | None, exit_failed: bool, output: str, error_text: str) -> Detection:

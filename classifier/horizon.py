@@ -12,7 +12,7 @@ from __future__ import annotations
 from rebound.classifier.config import ClassifierSettings
 from rebound.classifier.records import Resolution
 
-PAST_HORIZON = Resolution("unrecovered", False, None, None)
+PAST_HORIZON = Resolution("unrecovered", False, None, None, "not_reached")
 
 
 def horizon_seconds(settings: ClassifierSettings) -> float | None:

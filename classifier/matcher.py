@@ -19,7 +19,7 @@ import platform
 import re
 import threading
 from collections.abc import Sequence
-from pathlib import Path
+from importlib import resources
 from typing import Any, Literal, NamedTuple, Protocol
 
 from rebound.classifier import dbcache, regexinfo
@@ -187,7 +187,9 @@ def _loads(hs: Any, data: bytes) -> bool:
 
 @functools.cache
 def _checker() -> str:
-    return dbcache.key_of(Path(regexinfo.__file__).read_bytes())
+    # The source, not __file__: mypyc derives a wrong __file__ for modules of a group in a package.
+    package = resources.files(regexinfo.__name__.rpartition(".")[0])
+    return dbcache.key_of(package.joinpath("regexinfo.py").read_bytes())
 
 
 def _record(index: int, _start: int, end: int, _flags: int, found: dict[int, int]) -> None:

@@ -8,6 +8,13 @@ later attempt at the same intent gets past it and fails further on (``progress``
 missing header is found, now the link fails). A run that passes recovers nothing by
 itself: a goal the agent abandoned stays unrecovered (``not_reached``).
 
+Some routes to a goal differ from the failed command by more than its words: a reworded
+retry that failed the same way at once is recovered where the retry is; a program that
+hung is recovered by a script the agent wrote to drive it; a search by a later search for
+one of its alternatives or for a phrase naming its term; an inline snippet by the very
+next snippet over the same modules; and, once the run is over, a helper script of the
+agent's own that timed out and was dropped by a later passing run of the project's tests.
+
 Fatal are the errors the run ended on, in a failed or aborted run: its last tool step
 when that step failed and was never fixed, and when that step is the harness stopping
 the agent (a step/cost budget, a timeout), also the blocker right before it: the last
@@ -25,6 +32,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import replace
 
 from rebound.classifier.effects import LOCATE
+from rebound.classifier.intent import Intent
 from rebound.classifier.records import Resolution, StepRecord
 from rebound.classifier.taxonomy import category_of
 
@@ -101,6 +109,8 @@ GOAL_HELD = {
 }
 # A runner that found or collected nothing is fixed by any later run that ran tests.
 RUNNER_TYPES = frozenset({"no_tests_ran", "test_collection_error"})
+# A program that hung: a script of the agent's that drives it may get it done.
+DRIVEN_TYPES = frozenset({"command_timeout", "interactive_prompt_blocked"})
 TESTS_RAN = ("t", "tests ran")
 SAME_INTENT = "same_intent"
 SAME_EFFECT = "same_effect"
@@ -152,8 +162,25 @@ def _keys(step: StepRecord) -> list[Hashable]:
         keys.append(("e", effect))
         if effect[0] == "search":
             keys.append(("e", LOCATE))  # a search also lists files
+            keys += _sought(effect[1])
     if intent.runs_tests:
         keys.append(TESTS_RAN)
+    return keys
+
+
+_ALTERNATIVES = re.compile(r"\\?\|")
+_WORD = re.compile(r"[a-z0-9_]{4,}")
+
+
+def _sought(term: str) -> list[Hashable]:
+    """What a search looks for, beyond its exact term: the name in each of its alternatives
+    (its longest word), so ``rg "target_count|ld2450"`` and ``grep "ld2450"`` seek one
+    thing, as do ``rg "Foo"`` and ``grep 'class Foo'``."""
+    keys: list[Hashable] = []
+    for alternative in _ALTERNATIVES.split(term):
+        words = _WORD.findall(alternative)
+        if words:
+            keys.append(("e", ("sought", max(words, key=len))))
     return keys
 
 
@@ -173,6 +200,8 @@ def _error_keys(step: StepRecord) -> list[tuple[Hashable, str]]:
         keys.append((("c", intent.coarse), SAME_INTENT))  # an incremental build resumes
     if step.effect is not None and not stop:
         keys.append((("e", step.effect), SAME_EFFECT))
+        if step.effect[0] == "search":
+            keys += [(key, SAME_EFFECT) for key in _sought(step.effect[1])]
     if error.type in ANY_STEP_TYPES:
         keys.append((("a", step.kind), SAME_INTENT))
     elif _goal_held(step):
@@ -269,10 +298,148 @@ def find_recoveries(
         if best is None and error.failed_tests and step.intent is not None:
             j = _failed_tests_passed(steps, i, index)
             best = None if j is None else (j, SAME_INTENT)
+        if best is None and error.type in DRIVEN_TYPES:
+            best = _driven_by_script(steps, i, index)
+        if best is None:
+            best = _reworded_snippet(steps, i)
         if best is not None:
             j, reason = best
             found[i] = Resolution("recovered", False, j, _action(steps[j]), reason)
+    _carry_back(steps, found)
     return found
+
+
+def _carry_back(steps: Sequence[StepRecord], found: dict[int, Resolution]) -> None:
+    """An attempt the agent reworded and tried again at once, failing the same way, is
+    recovered where the retry is: it was one goal (``find … -o …`` too long, then
+    ``find \\( … \\)`` too long, then written to a file and paged)."""
+    after: int | None = None  # the next failed tool step, while no success came between
+    for i in range(len(steps) - 1, -1, -1):
+        step = steps[i]
+        if step.kind != "tool":
+            continue
+        if step.error is None:
+            after = None
+            continue
+        if after is not None and i not in found and after in found:
+            later = steps[after]
+            assert later.error is not None
+            if (
+                later.error.type == step.error.type
+                and step.intent is not None
+                and later.intent is not None
+                and later.intent.coarse == step.intent.coarse
+            ):
+                found[i] = found[after]
+        after = i
+
+
+def _driven_by_script(
+    steps: Sequence[StepRecord], i: int, index: SuccessIndex
+) -> tuple[int, str] | None:
+    """A program that hung (waiting for input, or past the time limit), later run by a
+    script the agent wrote to drive it (``echo "move N" | ./game.sh`` inside
+    ``explore.py``): the later successful run of that script reached the same effect."""
+    intent = steps[i].intent
+    if intent is None or intent.target is not None or not _SCRIPT.search(intent.program):
+        return None  # only a program run by its path (`./game.sh`) is driven this way
+    runs = re.compile(r"(?<![\w.-])\.?/(?:[\w.-]+/)*" + re.escape(intent.program) + r"\b")
+    written: set[str] = set()
+    for j in range(i + 1, len(steps)):
+        step = steps[j]
+        if step.error is not None or step.intent is None:
+            continue
+        wrote = _written_script(step.command)
+        if wrote is not None and runs.search(wrote[1]):
+            written.add(wrote[0])
+        elif _script_run(step.intent) in written:
+            return j, SAME_EFFECT
+    return None
+
+
+_IMPORTS = re.compile(r"(?:^|[;\n])\s*(?:import|from)\s+([\w.]+)")
+
+
+def _reworded_snippet(steps: Sequence[StepRecord], i: int) -> tuple[int, str] | None:
+    """An inline snippet (``python -c``) that failed, and the very next tool step a working
+    snippet of the same interpreter over the same modules: the same look at them, reworded
+    (``print(m.__version__)`` failing, ``print(dir(m))`` next)."""
+    intent = steps[i].intent
+    modules = _snippet_modules(intent)
+    if not modules or intent is None:
+        return None
+    for j in range(i + 1, len(steps)):
+        later = steps[j]
+        if later.kind != "tool":
+            continue
+        same = later.intent is not None and later.intent.program == intent.program
+        if same and later.succeeded and _snippet_modules(later.intent) == modules:
+            return j, SAME_INTENT
+        return None
+    return None
+
+
+def _snippet_modules(intent: Intent | None) -> frozenset[str]:
+    """The top-level modules an inline ``-c`` snippet imports (empty when it is no snippet)."""
+    target = intent.target if intent is not None else None
+    if not target or not target.startswith("-c:"):
+        return frozenset()
+    return frozenset(m.split(".")[0] for m in _IMPORTS.findall(target[3:]))
+
+
+def _abandoned_helper(steps: Sequence[StepRecord], i: int, index: SuccessIndex) -> int | None:
+    """A script the agent wrote for this run that timed out and was never run again,
+    before a later test run passed: the helper was a means, and its end was reached
+    another way (the map written by hand, the tests green). Rules see only the route;
+    the resolution carries low confidence for the judge."""
+    step = steps[i]
+    intent, error = step.intent, step.error
+    if intent is None or error is None or error.type != TIMEOUT:
+        return None
+    script = _script_run(intent)
+    if not _agent_written(steps, i, script):
+        return None
+    if any(s.intent is not None and _script_run(s.intent) == script for s in steps[i + 1 :]):
+        return None  # run again: the ordinary rules decide
+    for j in index.all_after(TESTS_RAN, i):
+        ran = steps[j].intent
+        if ran is not None and not _agent_written(steps, j, _script_run(ran)):
+            return j  # the project's own tests, not another script of the agent's
+    return None
+
+
+def _agent_written(steps: Sequence[StepRecord], i: int, script: str | None) -> bool:
+    """Whether a step before ``i`` wrote ``script`` (a heredoc into the file)."""
+    if script is None:
+        return False
+    return any((w := _written_script(s.command)) is not None and w[0] == script for s in steps[:i])
+
+
+_SCRIPT = re.compile(r"\.(?:py|sh|js|ts|rb|pl|php)$")
+_WRITE = re.compile(
+    r"^[^\n]*?<<-?\s*['\"]?\w+['\"]?[^\n]*?>\s*([^\s;&|<>]+)"  # cat <<'EOF' > f
+    r"|^[^\n]*?>\s*([^\s;&|<>]+)[^\n]*<<"  # cat > f <<'EOF'
+)
+
+
+def _written_script(command: str | None) -> tuple[str, str] | None:
+    """The script a heredoc writes (``cat <<'EOF' > run.py``) and the text written."""
+    if not command or "<<" not in command:
+        return None
+    match = _WRITE.match(command)
+    if match is None:
+        return None
+    path = (match.group(1) or match.group(2)).strip("'\"")
+    name = path.rsplit("/", 1)[-1]
+    return (name, command[match.end() :]) if _SCRIPT.search(name) else None
+
+
+def _script_run(intent: Intent) -> str | None:
+    """The script file a step runs (``python3 x.py``, ``./x.sh``), by its base name."""
+    for word in (intent.target, intent.program):
+        if word and _SCRIPT.search(word):
+            return word.rsplit("/", 1)[-1]
+    return None
 
 
 # What a test filter names: the value of --gtest_filter=, -k, --filter, FullyQualifiedName~…
@@ -328,6 +495,10 @@ def resolve_run(
     result = find_recoveries(steps, index)
     for i, step in enumerate(steps):
         if step.error is not None and i not in result:
+            j = _abandoned_helper(steps, i, index)
+            if j is not None:
+                result[i] = Resolution("recovered", False, j, _action(steps[j]), SAME_EFFECT)
+                continue
             result[i] = Resolution(
                 "unrecovered", reason=NOT_REACHED, substitute=_substitute(step, i, index)
             )

@@ -13,6 +13,7 @@ there, so a long output without secrets costs one scan, not a regex pass per rul
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -141,36 +142,67 @@ _PATTERNS_AT: Final = tuple(
 )
 
 
+# A bare cloud secret (an AWS secret access key: 40 characters of base64 with no name
+# before it, as when an agent greps for the value itself). Paths and words of that length
+# are told apart by their runs of one case: a random key has none of five letters.
+_KEY_LENGTH: Final = 40
+_KEY_CHARS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+")
+# A run of exactly 40 key characters (not inside a longer run, nor base64 padded with "=").
+# For Hyperscan the boundaries are characters it consumes: the match ends one past the run,
+# unless the run ends the text.
+_KEY_RUN: Final = f"(?:^|[^A-Za-z0-9/+])[A-Za-z0-9/+]{{{_KEY_LENGTH}}}(?:[^A-Za-z0-9/+=]|$)"
+_KEY_CANDIDATE: Final = re.compile(
+    f"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{{{_KEY_LENGTH}}}(?![A-Za-z0-9/+=])"
+)
+_WORDLIKE: Final = re.compile(r"[a-z]{5}|[A-Z]{5}")
+_HAS_CLASSES: Final = (re.compile("[A-Z]"), re.compile("[a-z]"), re.compile("[0-9]"))
+
+
 def _trigger_database() -> Any | None:
-    """One Hyperscan database of every trigger (caseless literals), or None without it."""
+    """One Hyperscan database of every trigger (caseless literals) and of the bare-key
+    candidate (its last id), or None without Hyperscan."""
     try:
         import hyperscan
     except ImportError:
         return None
     database = hyperscan.Database()
     database.compile(
-        expressions=[re.escape(t).encode() for t in _TRIGGERS],
-        ids=list(range(len(_TRIGGERS))),
-        elements=len(_TRIGGERS),
-        flags=[hyperscan.HS_FLAG_CASELESS] * len(_TRIGGERS),
+        expressions=[re.escape(t).encode() for t in _TRIGGERS] + [_KEY_RUN.encode()],
+        ids=list(range(len(_TRIGGERS) + 1)),
+        elements=len(_TRIGGERS) + 1,
+        flags=[hyperscan.HS_FLAG_CASELESS] * len(_TRIGGERS) + [0],
     )
     return database
 
 
 _DATABASE: Final = _trigger_database()
+_LOCAL: Final = threading.local()  # a scratch space serves one scan at a time: one per thread
+
+
+def _scratch() -> Any:
+    scratch = getattr(_LOCAL, "scratch", None)
+    if scratch is None:
+        import hyperscan
+
+        scratch = _LOCAL.scratch = hyperscan.Scratch(_DATABASE)
+    return scratch
 
 
 def _trigger_hits(text: str) -> list[tuple[int, int]]:
-    """``(start, trigger index)`` of every trigger occurrence in ``text``."""
+    """``(start, trigger index)`` of every trigger occurrence in ``text``; a bare-key
+    candidate's start has the index ``len(_TRIGGERS)``."""
     hits: list[tuple[int, int]] = []
     if _DATABASE is not None and text.isascii():  # byte offsets are character offsets
-        _DATABASE.scan(
-            text.encode(),
-            match_event_handler=lambda i, _s, end, _f, _c: hits.append(
-                (end - len(_TRIGGERS[i]), i)
-            ),
-        )
+
+        def found(i: int, _start: int, end: int, _flags: int, _context: object) -> None:
+            if i < len(_TRIGGERS):
+                hits.append((end - len(_TRIGGERS[i]), i))
+            else:  # the key run ends at `end`, or one before it when a boundary follows
+                hits.append((end - _KEY_LENGTH - (text[end - 1] not in _KEY_CHARS), i))
+
+        _DATABASE.scan(text.encode(), match_event_handler=found, scratch=_scratch())
         return hits
+    hits += [(m.start(), len(_TRIGGERS)) for m in _KEY_CANDIDATE.finditer(text)]
     lowered = text.lower()
     if len(lowered) != len(text):  # a few non-ASCII letters lower to two code points
         lowered = text.translate(_ASCII_LOWER)
@@ -186,11 +218,25 @@ def _rule_spans(text: str) -> list[tuple[int, int]]:
     """What the rules match, tried at each occurrence of their triggers."""
     spans: list[tuple[int, int]] = []
     for at, i in _trigger_hits(text):
+        if i == len(_TRIGGERS):
+            if _bare_key(text, at):
+                spans.append((at, at + _KEY_LENGTH))
+            continue
         for pattern in _PATTERNS_AT[i]:
             found = pattern.match(text, at)
             if found is not None:
                 spans.append(found.span("v" if "v" in pattern.groupindex else 0))
     return spans
+
+
+def _bare_key(text: str, at: int) -> bool:
+    """Whether the 40 characters at ``at`` stand alone and look random, not like a path."""
+    end = at + _KEY_LENGTH
+    before, after = text[at - 1 : at] if at else "", text[end : end + 1]
+    if before in _KEY_CHARS or after in _KEY_CHARS or after == "=":
+        return False  # part of a longer run, or of base64 padded with "="
+    key = text[at:end]
+    return all(c.search(key) for c in _HAS_CLASSES) and not _WORDLIKE.search(key)
 
 
 def _orphan_key_tails(text: str) -> list[tuple[int, int]]:

@@ -58,6 +58,7 @@ class _Scanner:
         self.word: list[str] = []  # pieces of the current word (cleared, never replaced)
         self.joiner = ""
         self.heredocs: list[str] = []
+        self.open_quote = False  # a quote never closed: a shell would wait for the rest
 
     def run(self) -> tuple[Pipeline, ...]:
         text, match, word, words = self.text, _TOKEN.match, self.word, self.words
@@ -141,6 +142,7 @@ class _Scanner:
             end = text.find(closer, start)
         if end < 0 or text[end : end + 1] != closer:
             self.pos = len(text)
+            self.open_quote = True
             return text[start:]
         self.pos = end + 1
         return text[start:end]
@@ -193,3 +195,11 @@ def split(command: str) -> tuple[Pipeline, ...]:
     Cached: detection and intent both read the same command line.
     """
     return _Scanner(command).run()
+
+
+def open_quote(command: str) -> bool:
+    """Whether a quote in ``command`` is never closed: a shell given it waits for more
+    input (``grep "a\\"b" f``), so the command hangs until it is killed."""
+    scanner = _Scanner(command)
+    scanner.run()
+    return scanner.open_quote

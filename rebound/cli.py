@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from rebound.backend import core_backend
 from rebound.settings import Settings, load_settings
 
 log = logging.getLogger("rebound")
@@ -38,7 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Live error-and-recovery monitoring for AI coding agents, "
         "from OpenTelemetry spans.",
     )
-    parser.add_argument("--version", action="version", version=f"rebound {_version()}")
+    parser.add_argument(
+        "--version", action="version", version=f"rebound {_version()} ({core_backend()} core)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser(

@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 from rebound.collector.importers.model import Problem, Run
 
 
-class Importer:
+class Importer(ABC):
     """One trajectory format: recognise a file, read it into runs. Subclass and register."""
 
-    name = ""
-    description = ""
+    name: ClassVar[str]  # the FORMAT argument of ``rebound import``
+    description: ClassVar[str]  # its line in ``rebound import --list``
 
+    @abstractmethod
     def recognises(self, path: Path, head: bytes) -> bool:
         """Whether file ``path`` (its name, and ``head``: its first bytes) is in this format."""
-        raise NotImplementedError
 
     def claims_dir(self, path: Path) -> bool:
         """Whether directory ``path`` is one input of this format (not a tree to walk)."""
         return False
 
+    @abstractmethod
     def read(self, path: Path) -> Iterator[Run | Problem]:
         """Every run in ``path``; what cannot be read is yielded as a ``Problem``."""
-        raise NotImplementedError
 
 
 FORMATS: dict[str, Importer] = {}

@@ -154,3 +154,12 @@ def test_report_bench_smoke_builds_a_report() -> None:
     (row,) = table_rows(done.stdout)
     assert row[0] == "2,000" and int(row[1].replace(",", "")) > 0
     assert int(row[-1]) > 10  # page KB: the charts are in it
+
+
+def test_compiled_bench_smoke_without_a_build_measures_floor_and_pure() -> None:
+    # The compiled column takes a mypyc build: test_compiled.py runs this with one.
+    done = _bench("bench/compiled.py", "--smoke", "--no-doc")
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = table_rows(done.stdout)
+    assert [row[1] for row in rows] == ["decode floor", "pure"]
+    assert all(float(row[4].replace(",", "")) > 0 for row in rows)  # spans/s

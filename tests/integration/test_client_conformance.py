@@ -24,7 +24,6 @@ from rebound.collector.otlp_logs_json import decode_logs_json
 from rebound.collector.otlp_logs_proto import encode_logs_request
 from rebound.collector.otlp_proto import encode_trace_request
 from rebound.replay import replay
-from rebound.serve import start_service
 from rebound.settings import load_settings
 from tests.support.clients import (
     check_cli,
@@ -32,6 +31,8 @@ from tests.support.clients import (
     final_events,
     fixture_files,
     lines,
+    serving,
+    session_run_ids,
 )
 
 pytestmark = pytest.mark.integration
@@ -104,19 +105,13 @@ def _send(port: int, channel: grpc.Channel, line: bytes, how: str) -> None:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[Path, list[Any]]]:
     """Every fixture sent to one ``rebound serve``; the final events of each fixture."""
     out = tmp_path_factory.mktemp("serve") / "events.jsonl"
-    settings = load_settings(
-        **{"receiver.http_port": 0, "receiver.grpc_port": 0, "metrics.port": 0}
-    )
-    service = start_service(settings, events_out=out)
-    assert service.grpc is not None
     ways = ["plain", "gzip", "protobuf", "chunked", "grpc"]
     runs: dict[Path, set[str]] = {}
-    with grpc.insecure_channel(f"127.0.0.1:{service.grpc.port}") as channel:
+    with serving(out) as (service, channel):
         for i, path in enumerate(fixture_files()):
             for line in lines(path):
                 _send(service.receiver.port, channel, line, ways[i % len(ways)])
             runs[path] = set()
-    service.stop()
     events = final_events(out)
     by_path: dict[Path, list[Any]] = defaultdict(list)
     for path in runs:
@@ -131,10 +126,7 @@ def _run_ids(path: Path) -> set[str]:
     ids: set[str] = set()
     for line in lines(path):
         if is_logs_json(line):
-            from rebound.classifier.cli_sessions import hex_run_id
-            from rebound.collector.log_keys import session_of
-
-            ids |= {hex_run_id(s) for r in decode_logs_json(line).records if (s := session_of(r))}
+            ids |= session_run_ids(decode_logs_json(line).records)
         else:
             ids |= {s.trace_id for s in decode_json(line).spans}
     return ids

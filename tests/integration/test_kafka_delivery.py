@@ -18,9 +18,9 @@ from rebound.classifier.config import ClassifierSettings
 from rebound.collector.kafka_config import KafkaSettings
 from rebound.exporters.prometheus import Metrics
 from rebound.kafka_classifier import KafkaClassifier
-from tests.integration.test_kafka_faults import Broker, messages
+from tests.integration.test_kafka_faults import messages
 from tests.integration.test_kafka_pipeline import FAST, offline_finals, sample_runs, wait_finals
-from tests.support.kafka import fresh_settings, no_broker, script_missing_tools
+from tests.support.kafka import Broker, fresh_settings, no_broker, script_missing_tools
 from tests.support.kafka_io import (
     all_read_and_committed,
     group_progress,
@@ -30,6 +30,7 @@ from tests.support.kafka_io import (
 )
 from tests.support.members import fault_tally, samples
 from tests.support.net import wait_for
+from tests.support.stopping import stopped_after
 
 pytestmark = pytest.mark.integration
 
@@ -72,10 +73,7 @@ class Running:
 
 @pytest.fixture
 def running() -> Iterator[list[Running]]:
-    started: list[Running] = []
-    yield started
-    for member in started:
-        member.stop()
+    yield from stopped_after([])
 
 
 def span_lanes(member: Running, kafka: KafkaSettings) -> int:

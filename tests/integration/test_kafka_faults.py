@@ -28,7 +28,7 @@ from rebound.kafka_collector import start_collector
 from rebound.settings import load_settings
 from tests.integration.test_kafka_pipeline import FAST, offline_finals, sample_runs, wait_finals
 from tests.support.agentrun import RunBuilder
-from tests.support.kafka import SCRIPT, new_topic, no_broker, script_missing_tools
+from tests.support.kafka import Broker, new_topic, no_broker, script_missing_tools
 from tests.support.kafka_io import produce, read_topic
 from tests.support.net import free_port, http_get, metric_value, wait_for
 
@@ -222,33 +222,6 @@ def test_runs_open_through_a_rebalance_lose_nothing(
     expected = offline_finals([r.spans() for r in runs])
     got = wait_finals(kafka, expected)
     assert {i: got[i] for i in expected} == expected
-
-
-class Broker:
-    """A broker of our own (the script), so the test can stop and start it."""
-
-    def __init__(self, data: Path) -> None:
-        self.port, self.controller = free_port(), free_port()
-        self.args = [
-            "bash",
-            str(SCRIPT),
-            "--port",
-            str(self.port),
-            "--controller-port",
-            str(self.controller),
-            "--data",
-            str(data),
-            "--timeout",
-            "120",
-        ]
-
-    def run(self, action: str) -> None:
-        done = subprocess.run([*self.args, action], capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr[-3000:]
-
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
 
 
 def _request(i: int) -> tuple[str, bytes]:

@@ -11,6 +11,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.trace import Status, StatusCode
 
 from rebound.collector.otlp_proto import decode_protobuf
@@ -30,11 +31,13 @@ class RunBuilder:
         version: str = "1.0.0",
         t0: int = 1_700_000_000 * SECOND,
         llm_before_tools: bool = True,
+        ids: IdGenerator | None = None,
     ) -> None:
         self.model, self.convention, self.agent = model, convention, agent
         self.exporter = InMemorySpanExporter()
         self.provider = TracerProvider(
-            resource=Resource.create({"service.name": agent, "service.version": version})
+            resource=Resource.create({"service.name": agent, "service.version": version}),
+            id_generator=ids,
         )
         self.provider.add_span_processor(SimpleSpanProcessor(self.exporter))
         self.tracer = self.provider.get_tracer("rebound-tests")

@@ -13,12 +13,23 @@ says of availability checks): ``foo --version`` finding ``foo`` missing is never
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import grpc
+
+from rebound.classifier.cli_sessions import hex_run_id
+from rebound.collector.log_keys import session_of
+from rebound.collector.logs import LogRecord
+from rebound.serve import Service, start_service
+from rebound.settings import load_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "clients"
 NOT_EXPOSED = frozenset({"nonzero_exit_unexplained", "unclassified"})
@@ -71,8 +82,54 @@ CLI_AGENTS = {"claude": "claude-code", "codex": "codex_exec", "gemini": "gemini-
 
 
 def fixture_files() -> list[Path]:
-    """Every fixture file: one CLI session each, or one framework mode's runs."""
-    return sorted(FIXTURES.glob("*/*.jsonl.gz"))
+    """Every OTLP/JSON fixture file: one CLI session each, or one framework mode's runs."""
+    return sorted([*FIXTURES.glob("cli/*.jsonl.gz"), *FIXTURES.glob("frameworks/*.jsonl.gz")])
+
+
+@dataclass(frozen=True)
+class GrpcCall:
+    """One recorded OTLP/gRPC call: its method path, the request bytes, how they went."""
+
+    method: str
+    body: bytes
+    compression: str  # "gzip" or "identity", as the client sent it
+    user_agent: str
+
+
+@contextmanager
+def serving(events_out: Path) -> Iterator[tuple[Service, grpc.Channel]]:
+    """A ``rebound serve`` on free ports writing ``events_out``, and a gRPC channel to it.
+
+    The service is stopped (every open session flushed) when the block ends.
+    """
+    ports = {"receiver.http_port": 0, "receiver.grpc_port": 0, "metrics.port": 0}
+    service = start_service(load_settings(**ports), events_out=events_out)
+    try:
+        assert service.grpc is not None
+        with grpc.insecure_channel(f"127.0.0.1:{service.grpc.port}") as channel:
+            yield service, channel
+    finally:
+        service.stop()
+
+
+def session_run_ids(records: Iterable[LogRecord]) -> set[str]:
+    """The run ids Rebound gives the CLI sessions of these log records (their session ids)."""
+    return {hex_run_id(s) for r in records if (s := session_of(r))}
+
+
+def grpc_fixture_files() -> list[Path]:
+    """The CLIs' OTLP/gRPC fixtures: one session each (``<cli>-grpc-<scenario>``)."""
+    return sorted(FIXTURES.glob("grpc/*.jsonl.gz"))
+
+
+def grpc_calls(path: Path) -> list[GrpcCall]:
+    """The gRPC calls of a fixture, in the order the client made them."""
+    calls = []
+    for line in lines(path):
+        call = json.loads(line)
+        body = base64.b64decode(call["body"])
+        calls.append(GrpcCall(call["method"], body, call["compression"], call["user_agent"]))
+    return calls
 
 
 def lines(path: Path) -> list[bytes]:

@@ -112,15 +112,43 @@ def new_secure_listener(work_dir: Path) -> SecureListener:
     )
 
 
+class Broker:
+    """A ``local-kafka.sh`` broker on free ports that a test starts and stops (outages)."""
+
+    def __init__(self, data: Path) -> None:
+        self.port, self.controller = free_port(), free_port()
+        while self.controller == self.port:
+            self.controller = free_port()
+        self.args = [
+            "bash",
+            str(SCRIPT),
+            "--port",
+            str(self.port),
+            "--controller-port",
+            str(self.controller),
+            "--data",
+            str(data),
+            "--timeout",
+            str(START_TIMEOUT_S),
+        ]
+
+    def run(self, action: str) -> None:
+        """``start`` or ``stop`` it; the script's error output when it fails."""
+        done = subprocess.run([*self.args, action], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
 @contextmanager
 def script_broker(data_dir: Path, secure: SecureListener | None = None) -> Iterator[str]:
     """A broker run by ``local-kafka.sh`` on free ports with its own data dir; stopped on exit.
 
     With ``secure``, it also listens SASL_SSL there (SCRAM user made at format time).
     """
-    port, controller_port = free_port(), free_port()
-    while controller_port == port:
-        controller_port = free_port()
+    broker = Broker(data_dir)
     env = dict(os.environ)
     extra: list[str] = []
     if secure is not None:
@@ -135,21 +163,9 @@ def script_broker(data_dir: Path, secure: SecureListener | None = None) -> Itera
             secure.user,
         ]
         env["KAFKA_SCRAM_PASSWORD"] = secure.password
-    args = [
-        "bash",
-        str(SCRIPT),
-        "--port",
-        str(port),
-        "--controller-port",
-        str(controller_port),
-        "--data",
-        str(data_dir),
-        "--timeout",
-        str(START_TIMEOUT_S),
-    ]
     try:
         started = subprocess.run(
-            [*args, *extra, "start"],
+            [*broker.args, *extra, "start"],
             capture_output=True,
             text=True,
             timeout=START_TIMEOUT_S + 300,
@@ -159,10 +175,11 @@ def script_broker(data_dir: Path, secure: SecureListener | None = None) -> Itera
             raise RuntimeError(
                 f"local-kafka.sh start failed ({started.returncode}):\n{started.stderr[-4000:]}"
             )
-        yield f"127.0.0.1:{port}"
+        yield broker.bootstrap
     finally:
         # Also after a failed or timed-out start: the broker may be up without its script.
-        subprocess.run([*args, "stop"], capture_output=True, text=True, timeout=120, check=False)
+        stop = [*broker.args, "stop"]
+        subprocess.run(stop, capture_output=True, text=True, timeout=120, check=False)
 
 
 @contextmanager

@@ -7,6 +7,7 @@ process. Values are random, made here; none comes from real credentials.
 
 from __future__ import annotations
 
+import re
 import string
 
 from hypothesis import strategies as st
@@ -17,10 +18,19 @@ B64 = ALNUM + "+/"
 URLSAFE = ALNUM + "_-"
 
 
+# Secrets are random: a run like "0000" could be found in any id or timestamp, and a run of
+# lower-case letters in any word of the text around it ("ignature" in "signature").
+_NOT_RANDOM = re.compile(r"(.)\1{3}|[a-z]{5}")
+
+
 def _body(alphabet: str, size: int) -> st.SearchStrategy[str]:
-    # Secrets are random: a run like "00000000" could be found in any id or timestamp.
     text = st.text(alphabet, min_size=size, max_size=size)
-    return text.filter(lambda body: len({body[i : i + 3] for i in range(size - 2)}) > size // 2)
+    return text.filter(
+        lambda body: (
+            len({body[i : i + 3] for i in range(size - 2)}) > size // 2
+            and not _NOT_RANDOM.search(body)
+        )
+    )
 
 
 def _prefixed(prefix: str, alphabet: str, size: int) -> st.SearchStrategy[tuple[str, str]]:
@@ -66,6 +76,16 @@ KINDS: dict[str, st.SearchStrategy[tuple[str, str]]] = {
     "gitlab": _prefixed("glpat-", URLSAFE, 20),
     "slack": _prefixed("xoxb-", ALNUM + "-", 30),
     "aws_key_id": _prefixed("AKIA", UPPER, 16),
+    "aws_secret_bare": _body(B64, 40)
+    .filter(
+        lambda k: (
+            any(c.isupper() for c in k)
+            and any(c.islower() for c in k)
+            and any(c.isdigit() for c in k)
+            and not re.search("[a-z]{5}|[A-Z]{5}", k)
+        )
+    )
+    .map(lambda k: (f'grep -rn "{k}" .', k)),
     "aws_secret": _assignment(["aws_secret_access_key = ", "AWS_SECRET_ACCESS_KEY="], ""),
     "google_api": _prefixed("AIza", URLSAFE, 35),
     "google_oauth": _prefixed("ya29.", URLSAFE, 60),

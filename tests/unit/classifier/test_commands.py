@@ -101,3 +101,22 @@ def test_a_glob_lists_files_and_a_name_searches_for_one() -> None:
     assert by_name is not None and by_name.family == ("search", "parser")
     typo = shell_intent('find. -name "Parser.java"')  # `find.` typed for `find .`
     assert typo is not None and typo.program == "find" and typo.family == ("search", "parser")
+
+
+def test_a_line_wrapped_for_display_is_read_as_one_command() -> None:
+    wrapped = (
+        'find src -name "*.rs" -exec grep -l -E\n"(unsafe|transmute)" {} \\; || echo\n'
+        '"No hits at all"'
+    )
+    assert Command.parse(wrapped).programs() == ["find", "echo"]
+    assert Command.parse("grep -c x log.txt\n| tail -1").programs() == ["grep", "tail"]
+    piped = 'head -3 data.csv | grep -E\n"(id|name/first)"'
+    assert Command.parse(piped).informational(1)
+
+
+def test_a_new_line_that_can_start_a_command_stays_a_command() -> None:
+    assert Command.parse('cd app\n"$PYTHON" -m pytest').programs() == ["cd", "$python"]
+    assert Command.parse('mkdir out\n"/opt/tool kit/run" --all').programs() == ["mkdir", "run"]
+    assert Command.parse("echo start\n./build.sh").programs() == ["echo", "build.sh"]
+    heredoc = "cat <<'EOF' > notes.txt\n\"quoted line one\"\nEOF"
+    assert Command.parse(heredoc).programs() == ["cat"]

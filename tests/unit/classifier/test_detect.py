@@ -372,3 +372,51 @@ def test_a_failing_program_whose_output_was_cut_keeps_its_own_failure(detector: 
     )
     assert _type_of(detector, "python -m unittest", out, 1) == "test_assertion_failure"
     assert _type_of(detector, "cat big.log", out.split("Ran")[0], 0) == "output_too_large"
+
+
+@pytest.mark.parametrize(
+    ("command", "output"),
+    [
+        ("./check_email.sh not_an_email", "Error: invalid email address: not_an_email"),
+        ("python3 parse_ip.py 300.1.2.3", "invalid IPv4 address: 300.1.2.3"),
+        ("node validate.js --port bogus-port", "Not a valid port: bogus-port"),
+    ],
+)
+def test_a_script_rejecting_a_value_made_invalid_on_purpose_is_no_error(
+    detector: Detector, command: str, output: str
+) -> None:
+    assert detector.detect(_step(command, output, 1)) is None
+
+
+@pytest.mark.parametrize(
+    ("command", "output"),
+    [
+        ("./deploy.sh staging", "Error: invalid environment: staging"),  # a real value
+        ("./check_email.sh not_an_email", "Traceback (most recent)\ninvalid: not_an_email"),
+        ("make not_a_target", "make: *** No rule to make target 'not_a_target'.  Stop."),
+    ],
+)
+def test_a_rejection_of_a_real_value_is_still_an_error(
+    detector: Detector, command: str, output: str
+) -> None:
+    assert detector.detect(_step(command, output, 1)) is not None
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "Starting the quiz.\nAnswer with a number.\n> \n",
+        "Setting up tzdata\nGeographic area [1-12]: choose one?\n",
+        "Overwrite existing config? (y/N) █\n^C\n**Exited due to timeout**",
+        "Connecting...\nPassword:",
+    ],
+)
+def test_a_timeout_at_a_prompt_is_a_blocked_prompt(detector: Detector, output: str) -> None:
+    found = detector.detect(_step("./setup_wizard.sh", output, 124))
+    assert found is not None and found.type == "interactive_prompt_blocked"
+
+
+def test_a_timeout_in_the_middle_of_work_stays_a_timeout(detector: Detector) -> None:
+    output = "Compiling core v0.3.1\nBuilding [=======>     ] 212/400: parser"
+    found = detector.detect(_step("cargo build", output, 124))
+    assert found is not None and found.type == "command_timeout"

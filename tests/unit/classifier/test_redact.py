@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from rebound.classifier.core import Classifier
@@ -65,3 +67,40 @@ def test_events_carry_no_secret() -> None:
     assert "ghs_abcdefghijklmnopqrstuvwxyz" not in text
     assert "sk-abcdefghijklmnopqrstuvwx" not in text
     assert MASK in text
+
+
+def test_a_bare_cloud_secret_is_masked_but_paths_and_hashes_of_its_length_are_not() -> None:
+    key = "Qm7rT2vX9kLp4Hw8Nc3Zb6Jy1Fd5Gs0Ra7Ue2Yo4"
+    assert redact(f'grep -rn "{key}" config/') == f'grep -rn "{MASK}" config/'
+    assert redact(f"secret={key}") == f"secret={MASK}"
+    for benign in (
+        "/usr/share/perl5/Debconf/FrontEnd/Dialog",  # a path: words in it
+        "3f786850e387550fdab836ed7e6dc881de23001b",  # a git object id: no upper case
+        "ModulesFindPackageHandleStandardArgs1234",  # a name: runs of one case
+        f"{key}AB",  # part of a longer run
+    ):
+        assert redact(f"at {benign} here") == f"at {benign} here"
+
+
+def test_threads_redact_at_the_same_time() -> None:
+    # The core and the model tier's worker redact concurrently; Hyperscan releases the GIL
+    # while it scans, and a scratch space serves one scan at a time.
+    text = " ".join(command for command, _ in SECRETS) * 40
+    expected = redact(text)
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            results.extend(redact(text) for _ in range(100))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(results) == 400 and set(results) == {expected}
+    assert all(secret not in expected for _, secret in SECRETS)

@@ -10,16 +10,14 @@ from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.trace.export import SpanExportResult
 
 from rebound.collector.otlp_grpc import SERVICE, OtlpGrpcReceiver
+from tests.support.stopping import stopped_after
 from tests.unit.collector.otlp_samples import record_agent_run
 from tests.unit.collector.test_http_receiver import RecordingSink
 
 
 @pytest.fixture
 def started() -> Iterator[list[OtlpGrpcReceiver]]:
-    receivers: list[OtlpGrpcReceiver] = []
-    yield receivers
-    for receiver in receivers:
-        receiver.stop()
+    yield from stopped_after([])
 
 
 def _start(started: list[OtlpGrpcReceiver], sink: RecordingSink, **kw: int) -> OtlpGrpcReceiver:

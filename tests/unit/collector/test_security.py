@@ -19,6 +19,7 @@ from rebound.collector.intake import CountingStats
 from rebound.collector.otlp_grpc import SERVICE, OtlpGrpcReceiver
 from rebound.collector.security import BearerCheck, server_tls
 from tests.support.certs import Certs, make_certs
+from tests.support.stopping import stopped_after
 from tests.unit.collector.otlp_samples import record_agent_run, request_bytes
 from tests.unit.collector.test_http_receiver import RecordingSink
 
@@ -53,10 +54,7 @@ def certs(tmp_path: Path) -> Certs:
 
 @pytest.fixture
 def receivers() -> Iterator[list[OtlpHttpReceiver]]:
-    started: list[OtlpHttpReceiver] = []
-    yield started
-    for receiver in started:
-        receiver.stop()
+    yield from stopped_after([])
 
 
 def _start(
