@@ -224,12 +224,20 @@ class Detector:
         )
 
 
-# How runners name a failed test: gtest, pytest, cargo/libtest, go test.
+# How runners name a failed test: gtest, pytest, cargo/libtest, go test; and the test
+# binary cargo runs next (``Running tests/cli.rs (target/debug/deps/app_cli-1f2e…)``), whose
+# crate names the libtest failures after it.
 _FAILED_TEST = re.compile(
     rb"^\[  FAILED  \] ([\w./:-]+)|^FAILED ([\w./-]+::[\w\[\].:-]+)"
-    rb"|^test ([\w:]+) \.\.\. FAILED|^--- FAIL: ([\w/-]+)",
+    rb"|^test ([\w:]+) \.\.\. FAILED|^--- FAIL: ([\w/-]+)"
+    rb"|^ *Running [^\n]*?deps/(\w+)-[0-9a-f]+\)"
+    rb"|^([\w:]+) --- FAILED"  # libtest's quiet format
+    rb"|^error: test failed, to rerun pass `-p ([\w-]+)",
     re.M,
 )
+_LIBTEST = (3, 6)  # the groups of a libtest failure
+_CRATE = 5  # the crate whose test binary runs next
+_RERUN = 7  # the package whose failures were just listed (quiet output names no binary)
 _FAILED_TESTS_KEPT = 50
 _TAIL_BYTES = 16 * 1024
 
@@ -237,10 +245,26 @@ _TAIL_BYTES = 16 * 1024
 def _failed_tests(data: bytes) -> tuple[str, ...]:
     """The failed tests a runner named in its output (at most ``_FAILED_TESTS_KEPT``)."""
     names: dict[str, None] = {}
+    crate = ""
+    unowned: list[str] = []  # libtest failures no crate was named for yet
     for match in _FAILED_TEST.finditer(data):
+        if match.group(_CRATE) is not None:
+            crate = match.group(_CRATE).decode("utf-8", "replace").replace("-", "_") + "::"
+            continue
+        if match.group(_RERUN) is not None:
+            package = match.group(_RERUN).decode("utf-8", "replace").replace("-", "_") + "::"
+            for name in unowned:
+                del names[name]
+                names[package + name] = None
+            unowned.clear()
+            continue
         name = next(g for g in match.groups() if g is not None).decode("utf-8", "replace")
         if name.isdigit():
             continue  # gtest's "[  FAILED  ] 2 tests, listed below:"
+        if any(match.group(g) is not None for g in _LIBTEST):
+            if not crate and name not in names:
+                unowned.append(name)
+            name = crate + name
         names[name] = None
         if len(names) == _FAILED_TESTS_KEPT:
             break

@@ -327,6 +327,7 @@ def _carry_back(steps: Sequence[StepRecord], found: dict[int, Resolution]) -> No
             if (
                 later.error.type == step.error.type
                 and step.intent is not None
+                and not step.intent.runs_tests  # what a test run ran: _failed_tests_passed
                 and later.intent is not None
                 and later.intent.coarse == step.intent.coarse
             ):
@@ -448,31 +449,61 @@ _FILTER_SPLIT = re.compile(r"[:|,&*\s()]+")
 
 
 def _failed_tests_passed(steps: Sequence[StepRecord], i: int, index: SuccessIndex) -> int | None:
-    """A later passing run of the same test program that selected every test that failed.
+    """A later passing run of the same test program that ran every test that failed.
 
     The suite's goal is reached when the tests it failed on pass: a narrower run counts
     only when its filter names them all (``--gtest_filter=*Parser*`` after Parser tests
-    failed), never a run that skips them.
+    failed); a run that skips or excludes only other things (``--exclude other_crate``)
+    still ran them; a run that skips one of them never counts.
     """
     step = steps[i]
     failed = step.error.failed_tests  # type: ignore[union-attr]
     for j in index.all_after(("c", step.intent.coarse), i):  # type: ignore[union-attr]
         later = steps[j].intent
-        if later is not None and later.runs_tests and _names_all(later.selection, failed):
+        if later is not None and later.runs_tests and _ran_all(later.selection, failed):
             return j
     return None
 
 
-def _names_all(selection: tuple[str, ...], failed: tuple[str, ...]) -> bool:
-    if any(word.startswith("--skip") or word.startswith("--exclude") for word in selection):
-        return False
-    terms = {
-        term
-        for word in selection
-        for term in _FILTER_SPLIT.split(_FILTER_PREFIX.sub("", word.strip("'\"")))
-        if len(term) >= 3 and not term.startswith("-")
-    }
-    return bool(terms) and all(any(term in name for term in terms) for name in failed)
+# Flags whose value a run leaves out (a test, a crate, a path), and flags that narrow a run
+# to one kind of target without naming tests.
+_LEAVES_OUT = ("--skip", "--exclude", "--deselect", "--ignore")
+_NARROWS = frozenset(
+    {"--lib", "--bins", "--bin", "--doc", "--examples", "--example", "--benches", "--bench"}
+)
+
+
+def _ran_all(selection: tuple[str, ...], failed: tuple[str, ...]) -> bool:
+    left_out: list[str] = []
+    terms: set[str] = set()
+    value_of: str | None = None
+    for raw in selection:
+        word = raw.strip("'\"")
+        if value_of is not None:
+            left_out.append(word.lower())
+            value_of = None
+            continue
+        flag = next((f for f in _LEAVES_OUT if word == f or word.startswith(f + "=")), None)
+        if flag is not None:
+            if word == flag:
+                value_of = flag
+            else:
+                left_out.append(word[len(flag) + 1 :].lower())
+            continue
+        if word in _NARROWS:
+            return False
+        terms |= {
+            term
+            for term in _FILTER_SPLIT.split(_FILTER_PREFIX.sub("", word))
+            if len(term) >= 3 and not term.startswith("-")
+        }
+    names = [name.lower().replace("-", "_") for name in failed]
+    left_out = [out.replace("-", "_") for out in left_out]
+    if any(out and out in name for out in left_out for name in names):
+        return False  # one of the failed tests was skipped, or its crate excluded
+    if not terms:
+        return bool(left_out)  # the suite again, less what never failed
+    return all(any(term in name for term in terms) for name in failed)
 
 
 def _failures(steps: Sequence[StepRecord]) -> dict[Hashable, list[int]]:

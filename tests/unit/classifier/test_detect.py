@@ -420,3 +420,21 @@ def test_a_timeout_in_the_middle_of_work_stays_a_timeout(detector: Detector) -> 
     output = "Compiling core v0.3.1\nBuilding [=======>     ] 212/400: parser"
     found = detector.detect(_step("cargo build", output, 124))
     assert found is not None and found.type == "command_timeout"
+
+
+def test_failed_tests_are_named_with_their_crate(detector: Detector) -> None:
+    verbose = (
+        "     Running unittests src/lib.rs (target/debug/deps/app_core-0a1b2c3d4e5f6a7b)\n"
+        "test parse::tests::empty_input ... FAILED\n"
+        "test result: FAILED. 9 passed; 1 failed\n"
+    )
+    quiet = (
+        "running 40 tests\n"
+        "cases::flags::help_text --- FAILED\n"
+        "test result: FAILED. 39 passed; 1 failed\n"
+        "error: test failed, to rerun pass `-p app-cli --test main`\n"
+    )
+    found = detector.detect(_step("cargo test", verbose, 101))
+    assert found is not None and found.failed_tests == ("app_core::parse::tests::empty_input",)
+    found = detector.detect(_step("cargo test -q", quiet, 101))
+    assert found is not None and found.failed_tests == ("app_cli::cases::flags::help_text",)

@@ -173,3 +173,32 @@ def test_a_search_for_another_name_does_not_recover_the_first() -> None:
         ("grep -Rn 'class Session' lib", "lib/session.py:3:class Session:"),
     )
     assert ev.status == "unrecovered"
+
+
+CLI_FAILS = (
+    "cases::flags::help_text --- FAILED\n"
+    "test result: FAILED. 39 passed; 1 failed\n"
+    "error: test failed, to rerun pass `-p app-cli --test main`\n"
+)
+
+
+def test_a_later_run_that_left_out_only_another_crate_ran_the_failed_tests() -> None:
+    ev = first_event(
+        "passed",
+        ("cargo test -q", CLI_FAILS, 101),
+        ("cargo test -q --workspace --exclude app-server", "test result: ok. 40 passed"),
+    )
+    assert ev.type == "test_assertion_failure"
+    assert ev.status == "recovered" and ev.recovery_reason == "same_intent"
+
+
+def test_a_later_run_that_left_out_the_failed_tests_did_not_recover_them() -> None:
+    for later in (
+        "cargo test -q --workspace --exclude app-cli",
+        "cargo test -q -- --skip help_text",
+        "cargo test -q --lib",
+    ):
+        ev = first_event(
+            "passed", ("cargo test -q", CLI_FAILS, 101), (later, "test result: ok. 12 passed")
+        )
+        assert ev.status == "unrecovered", later
