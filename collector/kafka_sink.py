@@ -3,13 +3,19 @@
 ``offer`` returns only once Kafka has acknowledged every message (acks=all), so the
 receiver answers 200 for spans that are durably in the topic, and 503 (the OTLP client
 retries) when the broker is down, slow, or too many requests are already waiting.
+
+A producer that keeps failing is replaced: kafka-python's idempotent producer goes on
+refusing a partition whose batch expired during a broker outage, even once the broker is
+back, so without a new client the collector would answer 503 for good.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 import orjson
@@ -62,15 +68,28 @@ class KafkaSpanSink:
     """Below Kafka's default 1 MiB message limit; larger traces are decoded and their long
     values cut first (``intake.TraceIntake``)."""
 
+    renew_after_seconds = 5.0
+    """How long a producer may fail without a success before a new one replaces it."""
+
     def __init__(
         self,
         settings: KafkaSettings,
         producer: ProducerClient | None = None,
         on_delivered: Callable[[int], None] | None = None,
         on_failed: Callable[[int], None] | None = None,
+        renew: Callable[[], ProducerClient] | None = None,
     ) -> None:
         self.settings = settings
-        self.producer = producer or new_producer(settings, "collector")
+        if producer is None and renew is None:
+            renew = functools.partial(new_producer, settings, "collector")
+        if producer is None:
+            assert renew is not None
+            producer = renew()
+        self.producer = producer
+        self._renew = renew
+        self._renewing = threading.Lock()
+        self._failing_since: float | None = None
+        self.renewed = 0
         self._slots = threading.BoundedSemaphore(settings.max_in_flight_requests)
         self._on_delivered = on_delivered
         self._on_failed = on_failed
@@ -124,17 +143,47 @@ class KafkaSpanSink:
         self, messages: list[tuple[str | None, bytes]], spans: int, topic: str | None
     ) -> bool:
         keyed = [(None if key is None else key.encode(), value) for key, value in messages]
-        failed = produce_and_wait(self.producer, self.settings, keyed, topic)
+        producer = self.producer
+        failed = produce_and_wait(producer, self.settings, keyed, topic)
         if failed is not None:
             self.healthy = False
             log.warning("Kafka did not take %d spans (answered 503): %s", spans, failed)
             if self._on_failed is not None:
                 self._on_failed(spans)
+            self._renew_if_stuck(producer)
             return False
         self.healthy = True
+        self._failing_since = None
         if self._on_delivered is not None:
             self._on_delivered(spans)
         return True
+
+    def _renew_if_stuck(self, failed: ProducerClient) -> None:
+        """Replace ``failed`` by a new producer once it has failed for ``renew_after_seconds``
+        with no success between (one thread renews; the others go on answering 503)."""
+        now = time.monotonic()
+        if self._renew is None or not self._renewing.acquire(blocking=False):
+            return
+        try:
+            if self.producer is not failed:
+                return  # another request renewed it already
+            if self._failing_since is None:
+                self._failing_since = now
+                return
+            if now - self._failing_since < self.renew_after_seconds:
+                return
+            self._failing_since = now  # the next attempt, if this one fails, waits again
+            try:
+                self.producer = self._renew()
+            except Exception as exc:  # the broker may still be away: try again later
+                log.warning("could not make a new Kafka producer: %s", exc)
+                return
+            self.renewed += 1
+            log.warning("replaced a Kafka producer that kept failing")
+        finally:
+            self._renewing.release()
+        with contextlib.suppress(Exception):  # what it still held was answered 503
+            failed.close(timeout=0)
 
     def close(self, timeout: float = 10.0) -> None:
         """Flush and close the producer; what was never acknowledged was answered 503."""

@@ -130,3 +130,50 @@ def test_retry_goes_through_a_new_client_when_one_can_be_made() -> None:
     producer.flush(1)
     assert first.closed and not second.closed and producer.producer is second
     assert broker.values("t") == [b"v"]
+
+
+class Stuck(AutoFlush):
+    """A producer that goes on refusing after the broker is back, as kafka-python's
+    idempotent producer does with a partition whose batch expired in an outage."""
+
+    def send(self, topic: str, value: bytes | None = None, key: bytes | None = None, headers=None):  # type: ignore[no-untyped-def]
+        up, self.broker.up = self.broker.up, False
+        try:
+            return super().send(topic, value, key, headers)
+        finally:
+            self.broker.up = up
+
+
+def test_a_producer_that_keeps_failing_is_replaced_and_the_collector_recovers() -> None:
+    broker = FakeBroker()
+    broker.topic("spans", 2)
+    made: list[AutoFlush] = []
+
+    def renew() -> AutoFlush:
+        made.append(AutoFlush(broker))
+        return made[-1]
+
+    stuck = Stuck(broker)
+    sink = KafkaSpanSink(KAFKA, stuck, renew=renew)
+    sink.renew_after_seconds = 0.0
+    run = RunBuilder()
+    run.tool("ls", "README.md")
+    spans = run.finish("passed")
+    assert not sink.offer(spans)  # the first failure starts the count
+    assert sink.producer is stuck and not made
+    assert not sink.offer(spans)  # still failing past the limit: a new producer
+    assert sink.producer is made[0] and sink.renewed == 1 and stuck.closed
+    assert sink.offer(spans) and len(broker.values("spans")) == 1
+
+
+def test_an_injected_producer_without_a_way_to_renew_it_is_kept() -> None:
+    broker = FakeBroker()
+    broker.topic("spans", 2)
+    stuck = Stuck(broker)
+    sink = KafkaSpanSink(KAFKA, stuck)
+    sink.renew_after_seconds = 0.0
+    run = RunBuilder()
+    run.tool("ls", "README.md")
+    for _ in range(3):
+        assert not sink.offer(run.finish("passed"))
+    assert sink.producer is stuck and sink.renewed == 0
