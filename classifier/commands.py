@@ -490,3 +490,23 @@ def _links_checked(args: tuple[str, ...]) -> bool:
     """``sphinx-build -b linkcheck``: exit 1 reports the broken links it was asked to find."""
     pairs = itertools.pairwise(args)
     return "-blinkcheck" in args or any(a == "-b" and b == "linkcheck" for a, b in pairs)
+
+
+SCRIPT_FILE = re.compile(r"\.(?:py|sh|js|ts|rb|pl|php)$")
+"""A file name a step runs as a script (``x.py``, ``./run.sh``)."""
+_HEREDOC_WRITE = re.compile(
+    r"^[^\n]*?<<-?\s*['\"]?\w+['\"]?[^\n]*?>\s*([^\s;&|<>]+)"  # cat <<'EOF' > f
+    r"|^[^\n]*?>\s*([^\s;&|<>]+)[^\n]*<<"  # cat > f <<'EOF'
+)
+
+
+def heredoc_script(command: str | None) -> tuple[str, str] | None:
+    """The script a heredoc writes (``cat <<'EOF' > run.py``), by base name, and the text
+    written; None when the command writes no script that way."""
+    if not command or "<<" not in command:
+        return None
+    match = _HEREDOC_WRITE.match(command)
+    if match is None:
+        return None
+    name = (match.group(1) or match.group(2)).strip("'\"").rsplit("/", 1)[-1]
+    return (name, command[match.end() :]) if SCRIPT_FILE.search(name) else None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from rebound.classifier.commands import Command
+from rebound.classifier.commands import SCRIPT_FILE, Command
 from rebound.classifier.intent import shell_intent
 from rebound.classifier.matcher import DEFAULT_WINDOW_KB, BackendName, Hit, Matcher, window
 from rebound.classifier.shell import open_quote
@@ -319,7 +319,6 @@ _PLANTED = re.compile(
     r"(?i)invalid|bogus|fake|wrong|nonexist|not[-_]?an?[-_]|^(?=(?:\d+\.){3}\d+$).*\b(?:25[6-9]|2[6-9]\d|[3-9]\d\d)\b"
 )
 _REJECTS = re.compile(r"(?i)\b(?:invalid|not a valid|malformed)\b")
-_SCRIPT = re.compile(r"\.(?:sh|py|js|rb|pl)$")
 _REJECTION_CHARS = 300
 
 
@@ -334,8 +333,8 @@ def _rejected_on_purpose(command: Command, output: str) -> bool:
     if stage is None or len(text) > _REJECTION_CHARS or "Traceback" in text:
         return False
     operands = stage.operands
-    if not _SCRIPT.search(stage.name):
-        if not operands or not _SCRIPT.search(operands[0]):
+    if not SCRIPT_FILE.search(stage.name):
+        if not operands or not SCRIPT_FILE.search(operands[0]):
             return False  # neither `./x.sh v` nor `python x.py v`
         operands = operands[1:]
     return bool(_REJECTS.search(text)) and any(

@@ -31,6 +31,7 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import replace
 
+from rebound.classifier.commands import SCRIPT_FILE, heredoc_script
 from rebound.classifier.effects import LOCATE
 from rebound.classifier.intent import Intent
 from rebound.classifier.records import Resolution, StepRecord
@@ -299,7 +300,7 @@ def find_recoveries(
             j = _failed_tests_passed(steps, i, index)
             best = None if j is None else (j, SAME_INTENT)
         if best is None and error.type in DRIVEN_TYPES:
-            best = _driven_by_script(steps, i, index)
+            best = _driven_by_script(steps, i)
         if best is None:
             best = _reworded_snippet(steps, i)
         if best is not None:
@@ -335,14 +336,12 @@ def _carry_back(steps: Sequence[StepRecord], found: dict[int, Resolution]) -> No
         after = i
 
 
-def _driven_by_script(
-    steps: Sequence[StepRecord], i: int, index: SuccessIndex
-) -> tuple[int, str] | None:
+def _driven_by_script(steps: Sequence[StepRecord], i: int) -> tuple[int, str] | None:
     """A program that hung (waiting for input, or past the time limit), later run by a
     script the agent wrote to drive it (``echo "move N" | ./game.sh`` inside
     ``explore.py``): the later successful run of that script reached the same effect."""
     intent = steps[i].intent
-    if intent is None or intent.target is not None or not _SCRIPT.search(intent.program):
+    if intent is None or intent.target is not None or not SCRIPT_FILE.search(intent.program):
         return None  # only a program run by its path (`./game.sh`) is driven this way
     runs = re.compile(r"(?<![\w.-])\.?/(?:[\w.-]+/)*" + re.escape(intent.program) + r"\b")
     written: set[str] = set()
@@ -350,7 +349,7 @@ def _driven_by_script(
         step = steps[j]
         if step.error is not None or step.intent is None:
             continue
-        wrote = _written_script(step.command)
+        wrote = heredoc_script(step.command)
         if wrote is not None and runs.search(wrote[1]):
             written.add(wrote[0])
         elif _script_run(step.intent) in written:
@@ -398,47 +397,30 @@ def _abandoned_helper(steps: Sequence[StepRecord], i: int, index: SuccessIndex) 
     if intent is None or error is None or error.type != TIMEOUT:
         return None
     script = _script_run(intent)
-    if not _agent_written(steps, i, script):
+    if script is None:
+        return None
+    written = _written_scripts(steps)
+    if not any(k < i and name == script for k, name in written):
         return None
     if any(s.intent is not None and _script_run(s.intent) == script for s in steps[i + 1 :]):
         return None  # run again: the ordinary rules decide
     for j in index.all_after(TESTS_RAN, i):
         ran = steps[j].intent
-        if ran is not None and not _agent_written(steps, j, _script_run(ran)):
+        own = _script_run(ran) if ran is not None else None
+        if ran is not None and not any(k < j and name == own for k, name in written):
             return j  # the project's own tests, not another script of the agent's
     return None
 
 
-def _agent_written(steps: Sequence[StepRecord], i: int, script: str | None) -> bool:
-    """Whether a step before ``i`` wrote ``script`` (a heredoc into the file)."""
-    if script is None:
-        return False
-    return any((w := _written_script(s.command)) is not None and w[0] == script for s in steps[:i])
-
-
-_SCRIPT = re.compile(r"\.(?:py|sh|js|ts|rb|pl|php)$")
-_WRITE = re.compile(
-    r"^[^\n]*?<<-?\s*['\"]?\w+['\"]?[^\n]*?>\s*([^\s;&|<>]+)"  # cat <<'EOF' > f
-    r"|^[^\n]*?>\s*([^\s;&|<>]+)[^\n]*<<"  # cat > f <<'EOF'
-)
-
-
-def _written_script(command: str | None) -> tuple[str, str] | None:
-    """The script a heredoc writes (``cat <<'EOF' > run.py``) and the text written."""
-    if not command or "<<" not in command:
-        return None
-    match = _WRITE.match(command)
-    if match is None:
-        return None
-    path = (match.group(1) or match.group(2)).strip("'\"")
-    name = path.rsplit("/", 1)[-1]
-    return (name, command[match.end() :]) if _SCRIPT.search(name) else None
+def _written_scripts(steps: Sequence[StepRecord]) -> list[tuple[int, str]]:
+    """``(position, script name)`` of every step that wrote a script with a heredoc."""
+    return [(k, w[0]) for k, s in enumerate(steps) if (w := heredoc_script(s.command))]
 
 
 def _script_run(intent: Intent) -> str | None:
     """The script file a step runs (``python3 x.py``, ``./x.sh``), by its base name."""
     for word in (intent.target, intent.program):
-        if word and _SCRIPT.search(word):
+        if word and SCRIPT_FILE.search(word):
             return word.rsplit("/", 1)[-1]
     return None
 
