@@ -20,7 +20,7 @@ from rebound.exporters.prometheus import Metrics
 from rebound.kafka_classifier import KafkaClassifier
 from tests.integration.test_kafka_faults import messages
 from tests.integration.test_kafka_pipeline import FAST, offline_finals, sample_runs, wait_finals
-from tests.support.kafka import Broker, fresh_settings, no_broker, script_missing_tools
+from tests.support.kafka import fresh_settings, own_broker
 from tests.support.kafka_io import (
     all_read_and_committed,
     group_progress,
@@ -111,11 +111,7 @@ def test_events_too_large_for_the_topic_hold_the_commit_until_they_fit(
 def test_broker_stopped_past_the_delivery_timeout_loses_no_event(
     tmp_path: Path, running: list[Running]
 ) -> None:
-    if missing := script_missing_tools():
-        no_broker(f"needs its own broker from deploy/kafka/local-kafka.sh: missing {missing}")
-    broker = Broker(tmp_path / "broker")
-    broker.run("start")
-    try:
+    with own_broker(tmp_path / "broker") as broker:
         bootstrap = broker.bootstrap
         kafka = fresh_settings(bootstrap, spans_partitions=2)
         # Runs close 15 s after their root is read: by then the broker is down.
@@ -141,5 +137,3 @@ def test_broker_stopped_past_the_delivery_timeout_loses_no_event(
         assert member.pending_at_commit and set(member.pending_at_commit) == {0}
         member.stop()
         running.clear()
-    finally:
-        broker.run("stop")

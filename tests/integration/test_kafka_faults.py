@@ -28,7 +28,7 @@ from rebound.kafka_collector import start_collector
 from rebound.settings import load_settings
 from tests.integration.test_kafka_pipeline import FAST, offline_finals, sample_runs, wait_finals
 from tests.support.agentrun import RunBuilder
-from tests.support.kafka import Broker, new_topic, no_broker, script_missing_tools
+from tests.support.kafka import new_topic, own_broker
 from tests.support.kafka_io import produce, read_topic
 from tests.support.net import free_port, http_get, metric_value, wait_for
 
@@ -236,11 +236,7 @@ def _request(i: int) -> tuple[str, bytes]:
 def test_broker_outage_answers_503_and_loses_no_acknowledged_span(
     tmp_path: Path, kafka_client: str
 ) -> None:
-    if missing := script_missing_tools():
-        no_broker(f"needs its own broker from deploy/kafka/local-kafka.sh: missing {missing}")
-    broker = Broker(tmp_path / "broker")
-    broker.run("start")
-    try:
+    with own_broker(tmp_path / "broker") as broker:
         kafka = KafkaSettings(
             client=kafka_client,
             bootstrap_servers=broker.bootstrap,
@@ -296,5 +292,3 @@ def test_broker_outage_answers_503_and_loses_no_acknowledged_span(
             broker.bootstrap, kafka.spans_topic, lambda r: {x.key.decode() for x in r} >= acked, 60
         )
         assert {x.key.decode() for x in records} >= acked
-    finally:
-        broker.run("stop")

@@ -143,6 +143,20 @@ class Broker:
 
 
 @contextmanager
+def own_broker(data: Path) -> Iterator[Broker]:
+    """A started broker of the test's own, which it may stop and start (an outage); stopped
+    on exit."""
+    if missing := script_missing_tools():
+        no_broker(f"needs its own broker from deploy/kafka/local-kafka.sh: missing {missing}")
+    broker = Broker(data)
+    broker.run("start")
+    try:
+        yield broker
+    finally:
+        broker.run("stop")
+
+
+@contextmanager
 def script_broker(data_dir: Path, secure: SecureListener | None = None) -> Iterator[str]:
     """A broker run by ``local-kafka.sh`` on free ports with its own data dir; stopped on exit.
 
