@@ -353,6 +353,9 @@ _PROMPT_LINE = re.compile(
 _HARNESS_TAIL = re.compile(r"^(?:\*\*exited due to timeout\*\*|\^c)$", re.I)
 
 
+_PROMPT_TAIL = 400  # the last characters of an output a prompt can be read from
+
+
 def _waits_for_input(output: str) -> bool:
     """Whether a program that ran out of time was sitting at a prompt, waiting for input."""
     body = (
@@ -366,9 +369,6 @@ def _waits_for_input(output: str) -> bool:
             continue
         return bool(_PROMPT_LINE.search(line))
     return False
-
-
-_PROMPT_TAIL = 400
 
 
 def _fallback(code: int | None, exit_failed: bool, output: str, error_text: str) -> Detection:

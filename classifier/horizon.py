@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from rebound.classifier.config import ClassifierSettings
 from rebound.classifier.records import Resolution
+from rebound.classifier.recovery import NOT_REACHED
 
-PAST_HORIZON = Resolution("unrecovered", False, None, None, "not_reached")
+PAST_HORIZON = Resolution("unrecovered", False, None, None, NOT_REACHED)
 
 
 def horizon_seconds(settings: ClassifierSettings) -> float | None:
